@@ -1,0 +1,348 @@
+"""Dated parameters: rules, rates and assumptions with a unit, a source and a value at each month.
+
+Definitions live in ``engine/data/parameters.toml`` (one table per dotted name). A scenario overrides
+them by name (``[parameters]`` in its TOML). Four kinds:
+
+* ``number`` – a number, a distribution (see :mod:`engine.distributions`) or a dated list
+  ``[{from = "2022-08", value = 35.72}, …]`` (a step function). Scenario entries may carry ``to``
+  (inclusive) to change a value for a period only.
+* ``choice`` – one of ``choices``; may be dated like a number (e.g. the TMT rule set).
+* ``series`` – a fixed-length list of numbers (e.g. twelve seasonal factors).
+* ``steps`` – a table ``[{from_day = 301, share = 0.5}, …]`` (e.g. a municipal share by benefit day).
+
+Sampling: one draw per path for each uncertain entry, from a random stream keyed by the
+parameter's name, so adding or changing one parameter never moves another's draws.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .calendar import MonthGrid, is_month, parse_month
+from .distributions import Distribution, DistributionError
+from .errors import UserError, allowed, did_you_mean
+
+KINDS = ("number", "choice", "series", "steps")
+_DEF_KEYS = {"kind", "unit", "value", "source", "description", "min", "max", "choices", "length", "calibrated"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """``value`` holds from month ``start`` to ``end`` inclusive (None = open)."""
+
+    start: np.datetime64 | None
+    end: np.datetime64 | None
+    value: Any  # float | str | Distribution
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    name: str
+    kind: str
+    unit: str
+    description: str
+    source: str
+    value: Any  # as resolved: tuple[Segment] for number/choice, tuple for series/steps
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    length: int | None = None
+    calibrated: bool = False
+
+    def central_at(self, month: str | np.datetime64) -> Any:
+        """The value in force at ``month``, a distribution replaced by its median."""
+        m = parse_month(month) if isinstance(month, str) else month
+        for seg in reversed(self.value):
+            if (seg.start is None or seg.start <= m) and (seg.end is None or m <= seg.end):
+                v = seg.value
+                return v.median() if isinstance(v, Distribution) else v
+        raise KeyError(f"{self.name} has no value at {m}")
+
+    def describe_value(self) -> str:
+        if self.kind in ("number", "choice"):
+            parts = []
+            for seg in self.value:
+                span = ""
+                if seg.start is not None or seg.end is not None:
+                    span = f"{seg.start or '…'}–{seg.end or '…'}: "
+                parts.append(span + (str(seg.value) if not isinstance(seg.value, float) else f"{seg.value:g}"))
+            return "; ".join(parts)
+        return str(list(self.value))
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _number(value: Any, d: ParamDef | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise _Invalid(f"must be a finite number, got {value!r}")
+    if d is not None:
+        _bounds(float(value), d)
+    return float(value)
+
+
+def _bounds(v: float, d: ParamDef) -> None:
+    if (d.min is not None and v < d.min) or (d.max is not None and v > d.max):
+        raise _Invalid(f"value {v:g} is out of range; allowed {_range(d)}")
+
+
+def _range(d: ParamDef) -> str:
+    lo = "-inf" if d.min is None else f"{d.min:g}"
+    hi = "inf" if d.max is None else f"{d.max:g}"
+    return f"[{lo}, {hi}] {d.unit}".rstrip()
+
+
+def _scalar_value(value: Any, d: ParamDef) -> Any:
+    if d.kind == "choice":
+        if value not in d.choices:
+            hint = did_you_mean(str(value), d.choices)
+            raise _Invalid(f"value {value!r} is not allowed{hint}; allowed: {', '.join(d.choices)}")
+        return value
+    if isinstance(value, Mapping):
+        try:
+            dist = Distribution.from_mapping(value)
+        except DistributionError as exc:
+            raise _Invalid(str(exc)) from None
+        lo, hi = float(dist.ppf(0.001)), float(dist.ppf(0.999))
+        if (d.min is not None and lo < d.min) or (d.max is not None and hi > d.max):
+            raise _Invalid(f"{dist} reaches outside the allowed range {_range(d)} (0.1–99.9 % span {lo:g}…{hi:g})")
+        return dist
+    return _number(value, d)
+
+
+def _segments(value: Any, d: ParamDef, *, allow_to: bool) -> tuple[Segment, ...]:
+    if not isinstance(value, list):
+        return (Segment(None, None, _scalar_value(value, d)),)
+    if not value:
+        raise _Invalid("a dated list needs at least one entry {from = \"YYYY-MM\", value = …}")
+    segs: list[Segment] = []
+    keys = {"from", "to", "value"} if allow_to else {"from", "value"}
+    for i, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            raise _Invalid(f"entry {i + 1} must be a table {{from = \"YYYY-MM\", value = …}}, got {entry!r}")
+        unknown = set(entry) - keys
+        if unknown:
+            k = sorted(unknown)[0]
+            raise _Invalid(f"entry {i + 1} has unknown key '{k}'{did_you_mean(k, keys)}; allowed: {', '.join(sorted(keys))}")
+        if "from" not in entry or "value" not in entry:
+            raise _Invalid(f"entry {i + 1} needs 'from' (YYYY-MM) and 'value'")
+        for key in ("from", "to"):
+            if key in entry and not is_month(entry[key]):
+                raise _Invalid(f"entry {i + 1} '{key}' = {entry[key]!r} is not a month YYYY-MM")
+        start = parse_month(entry["from"])
+        end = parse_month(entry["to"]) if "to" in entry else None
+        if end is not None and end < start:
+            raise _Invalid(f"entry {i + 1} ends ({entry['to']}) before it starts ({entry['from']})")
+        segs.append(Segment(start, end, _scalar_value(entry["value"], d)))
+    if not allow_to:  # a base series: each entry runs until the next one starts
+        segs.sort(key=lambda s: s.start)
+        segs = [
+            Segment(None if i == 0 else s.start, segs[i + 1].start - 1 if i + 1 < len(segs) else None, s.value)
+            for i, s in enumerate(segs)
+        ]
+    return tuple(segs)
+
+
+def _series(value: Any, d: ParamDef) -> tuple[float, ...]:
+    if not isinstance(value, list) or (d.length is not None and len(value) != d.length):
+        raise _Invalid(f"must be a list of {d.length} numbers, got {value!r}")
+    return tuple(_number(v, d) for v in value)
+
+
+def _steps(value: Any, d: ParamDef) -> tuple[tuple[float, float], ...]:
+    if not isinstance(value, list) or not value:
+        raise _Invalid("must be a list of {from_day = N, share = 0…1} tables")
+    out = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, Mapping) or set(entry) != {"from_day", "share"}:
+            raise _Invalid(f"entry {i + 1} must be {{from_day = N, share = 0…1}}, got {entry!r}")
+        day = _number(entry["from_day"], None)
+        share = _number(entry["share"], None)
+        if day < 1 or day != int(day):
+            raise _Invalid(f"entry {i + 1} from_day must be a whole day >= 1, got {entry['from_day']!r}")
+        if not 0 <= share <= 1:
+            raise _Invalid(f"entry {i + 1} share must be within [0, 1], got {share:g}")
+        out.append((day, share))
+    days = [s[0] for s in out]
+    if days != sorted(days) or len(set(days)) != len(days):
+        raise _Invalid(f"from_day must increase strictly, got {days}")
+    return tuple(out)
+
+
+def _resolve(value: Any, d: ParamDef, *, override: bool) -> Any:
+    if d.kind in ("number", "choice"):
+        return _segments(value, d, allow_to=override)
+    if d.kind == "series":
+        return _series(value, d)
+    return _steps(value, d)
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All parameter definitions with any scenario overrides applied (immutable)."""
+
+    defs: Mapping[str, ParamDef]
+    source_file: str = "engine/data/parameters.toml"
+
+    @classmethod
+    def load_default(cls) -> "Parameters":
+        text = resources.files("engine.data").joinpath("parameters.toml").read_text(encoding="utf-8")
+        return cls.from_toml(tomllib.loads(text), "engine/data/parameters.toml")
+
+    @classmethod
+    def from_toml(cls, data: Mapping[str, Any], file: str) -> "Parameters":
+        defs = {}
+        for name, spec in data.items():
+            unknown = set(spec) - _DEF_KEYS
+            if unknown:
+                raise UserError(f"unknown keys {sorted(unknown)}; allowed: {allowed(_DEF_KEYS)}", file=file, field=name)
+            kind = spec.get("kind", "number")
+            if kind not in KINDS:
+                raise UserError(f"kind {kind!r} is not one of {', '.join(KINDS)}", file=file, field=name)
+            for key in ("unit", "source", "value"):
+                if key not in spec:
+                    raise UserError(f"missing '{key}'", file=file, field=name)
+            d = ParamDef(
+                name=name, kind=kind, unit=spec["unit"], description=spec.get("description", ""),
+                source=spec["source"], value=None, min=spec.get("min"), max=spec.get("max"),
+                choices=tuple(spec.get("choices", ())), length=spec.get("length"),
+                calibrated=bool(spec.get("calibrated", False)),
+            )
+            try:
+                defs[name] = replace(d, value=_resolve(spec["value"], d, override=False))
+            except _Invalid as exc:
+                raise UserError(str(exc), file=file, field=name) from None
+        return cls(defs, file)
+
+    def __getitem__(self, name: str) -> ParamDef:
+        return self.defs[name]
+
+    def names(self) -> list[str]:
+        return sorted(self.defs)
+
+    def check_name(self, name: str, *, file: str | None, field: str) -> ParamDef:
+        if name not in self.defs:
+            raise UserError(
+                f"unknown parameter '{name}'{did_you_mean(name, self.defs)}; see `ennuste explain` or the JSON schema for names",
+                file=file, field=field,
+            )
+        return self.defs[name]
+
+    def override(self, overrides: Mapping[str, Any], *, file: str | None = None, prefix: str = "parameters") -> "Parameters":
+        """Apply scenario overrides; a bad name or value raises :class:`UserError` naming the field."""
+        defs = dict(self.defs)
+        for name, value in overrides.items():
+            field_name = f"{prefix}.{name}"
+            d = self.check_name(name, file=file, field=field_name)
+            try:
+                new = _resolve(value, d, override=True)
+            except _Invalid as exc:
+                raise UserError(str(exc), file=file, field=field_name) from None
+            if d.kind in ("number", "choice") and not (len(new) == 1 and new[0].start is None and new[0].end is None):
+                new = defs[name].value + new  # dated entries stack; later segments win where they overlap
+            defs[name] = replace(defs[name], value=new)
+        return Parameters(defs, self.source_file)
+
+    def with_values(self, values: Mapping[str, Any]) -> "Parameters":
+        """Replace whole values (used by calibration); ``values`` are plain numbers."""
+        defs = dict(self.defs)
+        for name, v in values.items():
+            defs[name] = replace(defs[name], value=_resolve(v, defs[name], override=False))
+        return Parameters(defs, self.source_file)
+
+    def sample(self, grid: MonthGrid, draws: int, seed: int) -> "ParamDraws":
+        return ParamDraws(self, grid, draws, seed)
+
+
+def _stream(seed: int, key: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(key.encode())])
+
+
+@dataclass
+class ParamDraws:
+    """Parameter values on a month grid for ``draws`` paths.
+
+    ``draws == 1`` is the *central path*: every distribution at its median and no noise.
+    Arrays are shaped to broadcast against ``(draws, months)``.
+    """
+
+    params: Parameters
+    grid: MonthGrid
+    draws: int
+    seed: int
+    _cache: dict = field(default_factory=dict)
+
+    @property
+    def central(self) -> bool:
+        return self.draws == 1
+
+    def uniforms(self, key: str) -> np.ndarray:
+        """(draws,) uniforms for the uncertain entry ``key``; 0.5 on the central path."""
+        if self.central:
+            return np.full(1, 0.5)
+        return _stream(self.seed, key).random(self.draws)
+
+    def normals(self, key: str, months: int) -> np.ndarray:
+        """(draws, months) standard normals for a noise process; zeros on the central path."""
+        if self.central:
+            return np.zeros((1, months))
+        return _stream(self.seed, "noise:" + key).standard_normal((self.draws, months))
+
+    def _draw(self, name: str, i: int, value: Any) -> np.ndarray:
+        if isinstance(value, Distribution):
+            d = self.params[name]
+            v = value.ppf(self.uniforms(f"{name}#{i}"))
+            return np.clip(v, -np.inf if d.min is None else d.min, np.inf if d.max is None else d.max)
+        return np.full(1, float(value))
+
+    def monthly(self, name: str) -> np.ndarray:
+        """(draws or 1, months) values of a number parameter at each grid month."""
+        key = ("m", name)
+        if key not in self._cache:
+            d = self.params[name]
+            if d.kind != "number":
+                raise TypeError(f"{name} is a {d.kind}, not a number")
+            months = self.grid.months
+            segs = d.value
+            rows = 1 if all(not isinstance(s.value, Distribution) for s in segs) or self.central else self.draws
+            out = np.full((rows, len(months)), np.nan)
+            for i, s in enumerate(segs):
+                mask = np.ones(len(months), bool)
+                if s.start is not None:
+                    mask &= months >= s.start
+                if s.end is not None:
+                    mask &= months <= s.end
+                if mask.any():
+                    out[:, mask] = self._draw(name, i, s.value)[:, None]
+            if np.isnan(out).any():
+                raise ValueError(f"{name} has no value for some months of the grid")
+            self._cache[key] = out
+        return self._cache[key]
+
+    def scalar(self, name: str) -> np.ndarray:
+        """(draws or 1,) value of an undated number parameter."""
+        d = self.params[name]
+        if len(d.value) != 1 or d.value[0].start is not None or d.value[0].end is not None:
+            raise ValueError(f"{name} is dated; use monthly()")
+        return self._draw(name, 0, d.value[0].value)
+
+    def choice(self, name: str) -> np.ndarray:
+        """(months,) the choice in force at each grid month."""
+        d = self.params[name]
+        return np.array([d.central_at(m) for m in self.grid.months], dtype=object)
+
+    def series(self, name: str) -> np.ndarray:
+        return np.asarray(self.params[name].value, dtype=float)
+
+    def steps(self, name: str) -> tuple[tuple[float, float], ...]:
+        return self.params[name].value

@@ -1,0 +1,342 @@
+"""The scenario file: schema, ``extends`` chains, and errors that name file, field and value.
+
+A scenario is data: a TOML file validated into an immutable :class:`Scenario`. Example::
+
+    name = "Perusura"                       # required
+    description = { fi = "…", en = "…" }
+    extends = "baseline.toml"               # optional; a parent in the same scenario tree
+    [settings]
+    estimator = "report"                    # report | run_rate | blend
+    [parameters]                            # overrides of engine/data/parameters.toml by name
+    "labour.activation_target_pct" = [{ from = "2023-01", value = 30 }]
+    [adjustments.ecosystem_revenue]         # a named driver of the year-end ledger
+    unit = "elinvoima"
+    line = "grants_received"
+    amount_keur = -600
+    …
+
+``extends`` merges the parent first and the child over it, table by table (later values win);
+parameter overrides stack, so a child's dated entry changes only its own period.
+"""
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .baseline import LINES, UNITS
+from .distributions import NAMES as DIST_NAMES
+from .distributions import Distribution, DistributionError
+from .errors import UserError
+from .parameters import Parameters
+from .shocks import SHOCK_TYPES, Shock
+from .validation import first_error
+
+YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM")]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+ESTIMATORS = ("report", "run_rate", "blend")
+DERIVATIONS = ("staff_htv",)
+MAX_EXTENDS_DEPTH = 16
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DistSpec(BaseModel):
+    """``{dist = "triangular", low = …, mode = …, high = …}``; see engine.distributions for names."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    dist: Literal[DIST_NAMES]  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _valid(self) -> "DistSpec":
+        try:
+            Distribution.from_mapping(self.model_dump())
+        except DistributionError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def distribution(self) -> Distribution:
+        return Distribution.from_mapping(self.model_dump())
+
+
+FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
+Amount = FiniteNumber | DistSpec
+
+
+class Description(_Strict):
+    fi: str = ""
+    en: str = ""
+
+
+class Settings(_Strict):
+    estimator: Literal[ESTIMATORS] = Field(  # type: ignore[valid-type]
+        "report",
+        description="Year-end estimator for ledger lines: 'report' = budget + named adjustments (the report's method); "
+        "'run_rate' = Jan–Jun actual / last year's Jan–Jun share of its closing; 'blend' = weighted mean of the two.",
+    )
+    blend_weight: FiniteNumber = Field(0.5, ge=0, le=1, description="Weight of the report method in 'blend' (0…1).")
+    horizon_end: YearMonth = Field("2028-12", description="Last forecast month, YYYY-MM (2022-12 … 2035-12).")
+
+    @field_validator("horizon_end")
+    @classmethod
+    def _horizon(cls, v: str) -> str:
+        if not "2022-12" <= v <= "2035-12":
+            raise ValueError("horizon_end must be within 2022-12 … 2035-12")
+        return v
+
+
+class Adjustment(_Strict):
+    """A named driver of the year-end ledger: change of one line's amount (k€, + = more revenue or more cost)."""
+
+    label_fi: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    unit: Literal[UNITS]  # type: ignore[valid-type]
+    line: Literal[LINES]  # type: ignore[valid-type]
+    amount_keur: Amount | None = Field(None, description="k€ added to the line's magnitude; a number or a distribution")
+    derive: Literal[DERIVATIONS] | None = Field(  # type: ignore[valid-type]
+        None, description="'staff_htv': staff budget × (HTV forecast / HTV target − 1), from the baseline's person-years"
+    )
+    years: list[Annotated[int, Field(ge=2022, le=2035)]] | None = Field(
+        None, description="Years it applies to; default the budget year only"
+    )
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> "Adjustment":
+        if (self.amount_keur is None) == (self.derive is None):
+            raise ValueError("give exactly one of 'amount_keur' (k€) or 'derive' (staff_htv)")
+        if self.derive == "staff_htv" and self.line != "staff":
+            raise ValueError("derive = 'staff_htv' applies to line 'staff' only")
+        return self
+
+
+class ScenarioFile(_Strict):
+    """What one TOML file may hold (after ``extends`` is merged, the same)."""
+
+    name: str = Field(min_length=1, description="Scenario name shown in tables")
+    description: Description | str = ""
+    extends: str | None = Field(None, description="Parent scenario file, relative to this file, inside the scenario tree")
+    settings: Settings = Settings()
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Overrides of engine parameters by dotted name")
+    adjustments: dict[Identifier, Adjustment] = Field(default_factory=dict)
+    shocks: dict[Identifier, Shock] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A resolved, validated scenario. ``id`` is the file's stem (the ``scenario`` column in outputs)."""
+
+    id: str
+    file: str
+    name: str
+    description: Description
+    settings: Settings
+    adjustments: Mapping[str, Adjustment]
+    shocks: Mapping[str, Shock]
+    parameter_layers: tuple[tuple[str, Mapping[str, Any]], ...]  # (file, overrides), parent first
+    chain: tuple[str, ...]  # files, parent first
+
+    def parameters(self, base: Parameters | None = None) -> Parameters:
+        params = base or Parameters.load_default()
+        for file, overrides in self.parameter_layers:
+            params = params.override(overrides, file=file)
+        return params
+
+    def merged_overrides(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for _, layer in self.parameter_layers:
+            for k, v in layer.items():
+                out[k] = (out[k] + v) if isinstance(v, list) and isinstance(out.get(k), list) else v
+        return out
+
+    def fingerprint(self) -> str:
+        """A stable text of everything that shapes the numbers (for caches)."""
+        return json.dumps(
+            {
+                "settings": self.settings.model_dump(),
+                "adjustments": {k: v.model_dump() for k, v in self.adjustments.items()},
+                "shocks": {k: v.model_dump() for k, v in self.shocks.items()},
+                "parameters": [dict(layer) for _, layer in self.parameter_layers],
+            },
+            sort_keys=True, default=str,
+        )
+
+
+def _known_fields() -> dict[str, list[str]]:
+    out = {"": sorted(ScenarioFile.model_fields), "settings": sorted(Settings.model_fields),
+           "description": sorted(Description.model_fields)}
+    return out
+
+
+def _flatten_parameters(raw: Any, file: str) -> dict[str, Any]:
+    """Nested tables (``[parameters.labour]``) become dotted names; distributions stay whole."""
+    if not isinstance(raw, Mapping):
+        raise UserError(f"must be a table of name = value, got {raw!r}", file=file, field="parameters")
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Mapping[str, Any]) -> None:
+        for k, v in node.items():
+            name = f"{prefix}.{k}" if prefix else k
+            if isinstance(v, Mapping) and "dist" not in v:
+                walk(name, v)
+            else:
+                out[name] = v
+
+    walk("", raw)
+    return out
+
+
+def _check_finite(node: Any, path: str, file: str) -> None:
+    # TOML allows nan and inf; no figure in a scenario may be either
+    if isinstance(node, float) and not math.isfinite(node):
+        raise UserError(f"value {node!r} is not a finite number", file=file, field=path)
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            _check_finite(v, f"{path}.{k}" if path else str(k), file)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_finite(v, f"{path}[{i}]", file)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    label = str(path)
+    if not path.exists():
+        raise UserError("no such file", file=label)
+    if path.is_dir():
+        raise UserError("is a folder, not a scenario file", file=label)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read the file ({exc.strerror})", file=label) from None
+    if b"\x00" in data:
+        raise UserError("is a binary file, not TOML text", file=label)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError("is not UTF-8 text", file=label) from None
+    if not text.strip():
+        raise UserError("is empty; a scenario needs at least name = \"…\"", file=label)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"is not valid TOML: {exc}", file=label) from None
+    _check_finite(doc, "", label)
+    return doc
+
+
+def scenario_root(path: Path) -> Path:
+    """The scenario tree: the nearest enclosing folder named ``scenarios``, else the file's folder."""
+    for parent in path.resolve().parents:
+        if parent.name == "scenarios":
+            return parent
+    return path.resolve().parent
+
+
+def _validate_file(doc: dict[str, Any], label: str) -> ScenarioFile:
+    try:
+        return ScenarioFile.model_validate(doc)
+    except ValidationError as exc:
+        field, msg = first_error(exc, _known_fields())
+        raise UserError(msg, file=label, field=field) from None
+
+
+def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(parent)
+    for k, v in child.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) and "dist" not in v:
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def load_scenario(path: str | Path, *, params: Parameters | None = None) -> Scenario:
+    """Read, merge (``extends``), validate and check a scenario file. Raises :class:`UserError`."""
+    path = Path(path)
+    root = scenario_root(path)
+    base = params or Parameters.load_default()
+    chain: list[Path] = []
+    docs: list[tuple[str, dict[str, Any]]] = []
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        label = str(current)
+        if resolved in chain:
+            cycle = " → ".join(str(p.name) for p in chain + [resolved])
+            raise UserError(f"'extends' makes a cycle: {cycle}", file=str(docs[-1][0]), field="extends")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise UserError(f"'extends' chain is longer than {MAX_EXTENDS_DEPTH} files", file=label, field="extends")
+        doc = read_toml(current)
+        if "parameters" in doc:
+            doc["parameters"] = _flatten_parameters(doc["parameters"], label)
+        _validate_file(doc, label)
+        chain.append(resolved)
+        docs.append((label, doc))
+        parent = doc.get("extends")
+        if parent is None:
+            current = None
+            continue
+        target = (current.parent / parent)
+        if not target.resolve().is_relative_to(root):
+            raise UserError(f"value {parent!r} points outside the scenario tree {root}", file=label, field="extends")
+        if not target.exists():
+            raise UserError(f"value {parent!r}: no such file {target}", file=label, field="extends")
+        current = target
+    docs.reverse()  # parent first
+    merged: dict[str, Any] = {}
+    layers = []
+    for label, doc in docs:
+        layers.append((label, doc.get("parameters", {})))
+        merged = _merge(merged, {k: v for k, v in doc.items() if k not in ("extends", "parameters")})
+    top_label = docs[-1][0]
+    sf = _validate_file(merged, top_label)
+    scenario = Scenario(
+        id=path.stem, file=str(path), name=sf.name,
+        description=sf.description if isinstance(sf.description, Description) else Description(fi=sf.description, en=sf.description),
+        settings=sf.settings, adjustments=dict(sf.adjustments), shocks=dict(sf.shocks),
+        parameter_layers=tuple(layers), chain=tuple(label for label, _ in docs),
+    )
+    scenario.parameters(base)  # raises UserError naming the file and field of a bad override
+    return scenario
+
+
+def scenario_from_dict(doc: Mapping[str, Any], *, id: str = "scenario", label: str = "<scenario>",
+                       params: Parameters | None = None) -> Scenario:
+    """Validate a scenario given as a mapping (the app's settings); no ``extends``."""
+    doc = dict(doc)
+    _check_finite(doc, "", label)
+    if "extends" in doc:
+        raise UserError("'extends' needs a file; resolve it first", file=label, field="extends")
+    if "parameters" in doc:
+        doc["parameters"] = _flatten_parameters(doc["parameters"], label)
+    sf = _validate_file(doc, label)
+    scenario = Scenario(
+        id=id, file=label, name=sf.name,
+        description=sf.description if isinstance(sf.description, Description) else Description(fi=sf.description, en=sf.description),
+        settings=sf.settings, adjustments=dict(sf.adjustments), shocks=dict(sf.shocks),
+        parameter_layers=((label, doc.get("parameters", {})),), chain=(label,),
+    )
+    scenario.parameters(params)
+    return scenario
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file (for editor completion)."""
+    schema = ScenarioFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "etp-ennuste scenario"
+    params = Parameters.load_default()
+    schema["properties"]["parameters"]["properties"] = {
+        name: {"description": f"{d.description} [{d.unit}] (source: {d.source})".strip()} for name, d in params.defs.items()
+    }
+    schema["properties"]["parameters"]["additionalProperties"] = False
+    schema["properties"]["shocks"]["description"] = "Named shocks; 'type' is one of " + ", ".join(SHOCK_TYPES)
+    return schema

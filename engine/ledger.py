@@ -8,6 +8,7 @@ Every line is forecast as::
   share of last year's closing), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
   tyollisyys "grants paid" (budget minus the TMT appropriation) goes through the estimator.
+* Shocks' ledger effects (engine.shocks) are future events and land whatever the estimator.
 * Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
   so carry the estimator's weight ``w``.
 * Years after the budget year index the base by ``ledger.index_pct`` (no budget exists for them;
@@ -130,7 +131,8 @@ def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     return float(budget * (h.actual_or_forecast[-1] / h.target[-1] - 1.0))
 
 
-def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid: MonthGrid, tmt: TmtCost) -> LedgerForecast:
+def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid: MonthGrid, tmt: TmtCost,
+                    shock_effects=()) -> LedgerForecast:
     years = np.unique(grid.years)
     by = baseline.budget_year
     n_years = len(years)
@@ -147,7 +149,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
     budget_nt, run_rate_nt, budget_full = _bases(baseline, tmt, appropriation)
     base = w * budget_nt + (1.0 - w) * run_rate_nt  # (draws|1, units, lines)
 
-    draws = max(tmt.year.shape[0], growth.shape[0], base.shape[0])
+    draws = pd.draws
     lines = np.broadcast_to(base[:, None] * growth[:, :, None, None], (draws, n_years, len(UNITS), len(LINES))).copy()
     budget = budget_full[:1, None] * growth[:1, :, None, None]  # the central budget path, (1, years, units, lines)
     budget = budget[0]
@@ -169,6 +171,16 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
             sign = 1.0 if IS_REVENUE[ln] else -1.0
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,
                                   np.broadcast_to(sign * w * amount, (draws,)).copy()))
+
+    for eff in shock_effects:  # future events: they land whatever the estimator
+        if eff.year not in years:
+            continue
+        y = int(np.searchsorted(years, eff.year))
+        u, ln = UNIT_INDEX[eff.unit], LINE_INDEX[eff.line]
+        lines[:, y, u, ln] += eff.amount_keur
+        sign = 1.0 if IS_REVENUE[ln] else -1.0
+        drivers.append(Driver(eff.id, eff.label_fi, eff.label_en, eff.unit, eff.year,
+                              np.broadcast_to(sign * eff.amount_keur, (draws,)).copy()))
 
     lines[:, :, TMT_UNIT, TMT_LINE] += tmt.year
     tmt_gap = tmt.year - appropriation[:, None] * growth
@@ -202,7 +214,7 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
         if k == 0:
             continue
         year_lines = lines[:, y].copy()  # (draws, units, lines)
-        year_lines[:, TMT_UNIT, TMT_LINE] -= tmt.year[:, y] if tmt.year.shape[0] > 1 else tmt.year[0, y]
+        year_lines[:, TMT_UNIT, TMT_LINE] -= tmt.year[:, y]
         done = (grid.years == year) & ~forecast
         if done.any():  # the budget year's Jan–Jun is actual
             act = actual.copy()

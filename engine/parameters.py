@@ -20,6 +20,7 @@ import tomllib
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -196,8 +197,13 @@ class Parameters:
 
     @classmethod
     def load_default(cls) -> "Parameters":
-        text = resources.files("engine.data").joinpath("parameters.toml").read_text(encoding="utf-8")
-        return cls.from_toml(tomllib.loads(text), "engine/data/parameters.toml")
+        """parameters.toml with the fitted values of calibration.toml (written by ``ennuste calibrate``)."""
+        return _default()
+
+    @classmethod
+    def load_uncalibrated(cls) -> "Parameters":
+        """parameters.toml alone: the starting point of a calibration."""
+        return _uncalibrated()
 
     @classmethod
     def from_toml(cls, data: Mapping[str, Any], file: str) -> "Parameters":
@@ -262,6 +268,30 @@ class Parameters:
 
     def sample(self, grid: MonthGrid, draws: int, seed: int) -> "ParamDraws":
         return ParamDraws(self, grid, draws, seed)
+
+
+@lru_cache(maxsize=1)
+def _uncalibrated() -> Parameters:
+    text = resources.files("engine.data").joinpath("parameters.toml").read_text(encoding="utf-8")
+    return Parameters.from_toml(tomllib.loads(text), "engine/data/parameters.toml")
+
+
+@lru_cache(maxsize=1)
+def _default() -> Parameters:
+    params = _uncalibrated()
+    cal = resources.files("engine.data").joinpath("calibration.toml")
+    if not cal.is_file():
+        return params
+    label = "engine/data/calibration.toml"
+    fitted = tomllib.loads(cal.read_text(encoding="utf-8")).get("values", {})
+    for name, v in fitted.items():
+        if name not in params.defs or not params.defs[name].calibrated:
+            raise UserError("is not a calibrated parameter", file=label, field=f"values.{name}")
+        try:
+            _resolve(v, params.defs[name], override=False)
+        except _Invalid as exc:
+            raise UserError(f"{exc}; run `ennuste calibrate` again", file=label, field=f"values.{name}") from None
+    return params.with_values(fitted)
 
 
 def _stream(seed: int, key: str) -> np.random.Generator:

@@ -1,18 +1,75 @@
-"""Työmarkkinatuen kuntaosuus (TMT): the municipal share of labour-market subsidy, and its booking.
+"""Työmarkkinatuen kuntaosuus (TMT): recipients by subsidy days, the dated rule sets, and booking.
+
+Recipients of labour-market subsidy on the basis of unemployment are held as ``R`` (paths, K) by
+months of billed subsidy (bucket k ≈ days 21.5·k … 21.5·(k+1); K−1 is 1 010 days or more) and
+``RS`` (paths, K) in services, where days are neither billed nor counted (rules in force to 2024).
+They move with the labour model's :func:`engine.labour.cohort_step`: their exit hazard is the
+labour model's at (subsidy months + ``tmt.clock_offset_months``) times ``tmt.exit_mult``; new
+recipients are a fixed share of the people who become long-term unemployed (``tmt.inflow_ratio``).
+
+The city pays, for each benefit month, Σ_k R[k] · share[k] · (daily rate × child factor × amount
+factor) · weekdays. Under the TE24 rules (a scenario's choice, from 2025) the billed population is
+every benefit recipient, jobseekers and people in services alike (engine.labour's U + S by duration,
+× benefit coverage), with the TE24 share steps and an earnings-related premium for the first 400 days.
 
 Kela bills the city monthly in arrears (January's subsidy is billed mid-February). At year end the
 December bill is accrued into the year it belongs to, so a year's accounts hold exactly its twelve
-benefit months, while the Jan–Jun books hold January–May only (the June bill arrives in July). That
-is also what the report's figures show: Jan–Jun "grants paid" of 8 512 k€ is below the 9 900 k€ TMT
-of the same benefit months.
+benefit months, while the Jan–Jun books hold January–May only (the June bill arrives in July). The
+report's figures show it: Jan–Jun "grants paid" of 8 512 k€ is below the 9 900 k€ TMT of Jan–Jun.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .baseline import Baseline
 from .calendar import MonthGrid
-from .ledger import TmtCost
+
+K = 48  # subsidy buckets: 0 … 46 months of billed days, 47 = 1 010.5 days or more
+DAYS_PER_BUCKET = 21.5  # weekdays in an average month (Kela pays five days a week)
+
+
+def fraction_above(day: float, n: int = K) -> np.ndarray:
+    """(n,) share of each bucket's days that lie beyond ``day`` (the last bucket is open-ended).
+
+    >>> fraction_above(300.0, 15)[12:].round(3).tolist()   # bucket 13 covers days 279.5 … 301
+    [0.0, 0.047, 1.0]
+    """
+    lo = DAYS_PER_BUCKET * np.arange(n)
+    hi = lo + DAYS_PER_BUCKET
+    frac = np.clip((hi - day) / DAYS_PER_BUCKET, 0.0, 1.0)
+    frac[-1] = 1.0 if day <= lo[-1] else 0.0
+    return frac
+
+
+def bucket_shares(steps, n: int = K) -> np.ndarray:
+    """(n,) municipal share averaged over each bucket's days, from ``[(from_day, share), …]``.
+
+    >>> s = bucket_shares([(301, 0.5), (1001, 0.7)])
+    >>> round(float(s[13]), 4), float(s[20]), round(float(s[46]), 4), float(s[47])
+    (0.0233, 0.5, 0.5977, 0.7)
+    """
+    out = np.zeros(n)
+    prev = 0.0
+    for from_day, share in steps:
+        out += (share - prev) * fraction_above(from_day - 1, n)
+        prev = share
+    return out
+
+
+def billed_fraction(steps, n: int = K) -> np.ndarray:
+    """(n,) share of each bucket's days on which the city pays anything."""
+    return fraction_above(steps[0][0] - 1, n)
+
+
+def money_over(steps, day: float, n: int = K) -> np.ndarray:
+    """(n,) share-weighted part of each bucket's days beyond ``day`` (for "money to people over N days")."""
+    out = np.zeros(n)
+    prev = 0.0
+    for from_day, share in steps:
+        out += (share - prev) * fraction_above(max(from_day - 1, day), n)
+        prev = share
+    return out
 
 
 def booked(benefit_month: np.ndarray, grid: MonthGrid) -> np.ndarray:
@@ -25,13 +82,13 @@ def booked(benefit_month: np.ndarray, grid: MonthGrid) -> np.ndarray:
     >>> booked(np.arange(1.0, 13.0)[None], grid)[0].tolist()
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 23.0]
     """
+    if grid.month_of_year[0] != 0:
+        raise ValueError("the TMT grid must start in January")
     out = np.zeros_like(benefit_month)
     out[:, 1:] = benefit_month[:, :-1]
     moy = grid.month_of_year
     out[:, moy == 0] = 0.0
     out[:, moy == 11] += benefit_month[:, moy == 11]
-    if grid.month_of_year[0] != 0:
-        raise ValueError("the TMT grid must start in January")
     return out
 
 
@@ -41,13 +98,106 @@ def annual(values: np.ndarray, grid: MonthGrid) -> np.ndarray:
     return np.stack([values[:, grid.years == y].sum(1) for y in years], axis=1)
 
 
-def run_rate(baseline: Baseline, grid: MonthGrid) -> TmtCost:
-    """The report's own method: each month of the year costs the Jan–Jun average."""
-    per_month = baseline.tmt.city_share_h1_keur / 6.0
-    benefit = np.full((1, len(grid)), per_month)
-    h1_months = (grid.years == baseline.budget_year) & (grid.month_of_year < 5)
-    return TmtCost(
-        benefit_month=benefit, booked=booked(benefit, grid), year=annual(benefit, grid),
-        booked_h1=float(benefit[0, h1_months].sum()),
-        booked_h1_prev=baseline.tmt.closing_prev_keur * 5.0 / 12.0,
-    )
+@dataclass(frozen=True)
+class RuleArrays:
+    """Per-month billing arrays for the rule set in force each month.
+
+    ``share_R`` / ``billed_R`` (months, K): r2006 share and billed fraction by subsidy bucket (zero in
+    TE24 months); ``share_U`` / ``billed_U`` (months, D): TE24 share by benefit duration (zero before).
+    """
+
+    share_R: np.ndarray
+    billed_R: np.ndarray
+    share_U: np.ndarray
+    billed_U: np.ndarray
+
+
+def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int) -> RuleArrays:
+    te24 = rule_in_force == "te24"
+    share_R = np.where(te24[:, None], 0.0, bucket_shares(steps_r2006)[None])
+    billed_R = np.where(te24[:, None], 0.0, billed_fraction(steps_r2006)[None])
+    share_U = np.where(te24[:, None], bucket_shares(steps_te24, n_u)[None], 0.0)
+    billed_U = np.where(te24[:, None], billed_fraction(steps_te24, n_u)[None], 0.0)
+    return RuleArrays(share_R, billed_R, share_U, billed_U)
+
+
+def te24_extra_eur(extra_eur: float, er_share: float, n_u: int) -> np.ndarray:
+    """(n_u,) earnings-related premium per weekday by duration: ``extra × share`` up to 400 days."""
+    return extra_eur * er_share * (1.0 - fraction_above(400.0, n_u))
+
+
+# ------------------------------------------------------------------------------------- the first half-year
+FIRST_BILLED = 14  # first bucket wholly past 300 days (bucket 13 ends at day 301)
+SEGMENTS = ((14, 24), (24, 47), (47, 48))  # ≈ 300–500, 500–1 000, over 1 000 days (whole buckets)
+
+
+def recipient_hazard_profile(psi: np.ndarray, offset_months: float) -> np.ndarray:
+    """(K,) employability of a recipient by subsidy bucket: ψ at (k + offset) months unemployed."""
+    idx = np.minimum(np.arange(K) + int(round(offset_months)), len(psi) - 1)
+    return psi[idx]
+
+
+@dataclass(frozen=True)
+class TmtStart:
+    """The deterministic Jan–Jun run of the budget year, from the calibrated end-of-previous-year state.
+
+    ``R_end``/``RS_end`` (K,): recipients at the end of the as-of month. Per month (6,): ``cost_keur``
+    (benefit month), ``billed`` (persons with a city share), ``money_over_1000_keur``, ``billed_over_500``.
+    ``inflow_ratio``: new recipients per person reaching 12 months unemployed (derived so that the
+    billed stock is stationary at the start).
+    """
+
+    R_end: np.ndarray
+    RS_end: np.ndarray
+    cost_keur: np.ndarray
+    billed: np.ndarray
+    money_over_1000_keur: np.ndarray
+    billed_over_500: np.ndarray
+    inflow_ratio: float
+
+
+def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard: np.ndarray,
+               new_long_term: np.ndarray, activation: np.ndarray, psi_r: np.ndarray, kappa: float,
+               r: float, e_s: float, steps, ref: int, long_term_mean: float) -> TmtStart:
+    """Run recipients through the first ``len(amount_eur)`` months of the budget year.
+
+    ``masses``: recipients in the three billed segments at the start; ``hire_hazard`` (deseasonalised),
+    ``new_long_term``, ``activation`` per month from the labour history; ``ref`` the index of the month
+    before the first run month. The start state is the steady state at the history's mean hazard,
+    so the billed stock neither collapses nor swells by construction; its inflow ratio is derived from it.
+    Shapes: per-month arrays (months,).
+    """
+    from .labour import cohort_step, service_inflow_rate, steady_shape
+
+    s_ref = float(service_inflow_rate(np.array([activation[ref]]), r, e_s)[0])
+    h_ref = hire_hazard.mean() * (1.0 + kappa) * psi_r
+    shape = steady_shape(h_ref, s_ref, r, e_s)
+    R = np.zeros(K)
+    for (lo, hi), m in zip(SEGMENTS, masses):
+        R[lo:hi] = m * shape[lo:hi] / shape[lo:hi].sum()
+    loss = 1.0 - np.exp(-h_ref) * (1.0 - s_ref * e_s / (r + e_s))  # exits, and work found from services
+    billed_exits = (R[FIRST_BILLED:] * loss[FIRST_BILLED:]).sum()
+    n0 = billed_exits / shape[FIRST_BILLED]
+    R[:FIRST_BILLED] = n0 * shape[:FIRST_BILLED]
+    a_ref = activation[ref]
+    RS = R * a_ref / (1.0 - a_ref)
+    ratio = n0 / long_term_mean
+
+    share = bucket_shares(steps)
+    billed_frac = billed_fraction(steps)
+    over1000 = money_over(steps, 1000.0)
+    over500 = billed_frac * fraction_above(500.0)
+    n = len(amount_eur)
+    out = {k: np.zeros(n) for k in ("cost_keur", "billed", "money_over_1000_keur", "billed_over_500")}
+    Rp, RSp = R[None], RS[None]
+    for t in range(n):
+        per_person = amount_eur[t] * weekdays[t] / 1000.0
+        out["cost_keur"][t] = Rp[0] @ share * per_person
+        out["money_over_1000_keur"][t] = Rp[0] @ over1000 * per_person
+        out["billed"][t] = Rp[0] @ billed_frac
+        out["billed_over_500"][t] = Rp[0] @ over500
+        i = ref + 1 + t
+        hazard = (hire_hazard[i] * (1.0 + kappa) * psi_r)[None]
+        s = service_inflow_rate(np.array([activation[i]]), r, e_s)
+        Rp, RSp, *_ = cohort_step(Rp, RSp, hazard, s, r, e_s, np.array([ratio * new_long_term[i]]))
+    return TmtStart(R_end=Rp[0], RS_end=RSp[0], inflow_ratio=ratio, **out)

@@ -1,0 +1,255 @@
+"""Fit the free parameters to the report's figures (scipy.optimize.least_squares).
+
+Two stages, each small and fast:
+
+1. **Labour**: inflow level, matching efficiency, duration profile (τ, ψ∞) and seasonal amplitude,
+   so that the model run from the 6/2021 figures (with the observed vacancies and activation)
+   passes through the TEM history: unemployed and long-term unemployed in 7/2021, 4–6/2022.
+2. **TMT**: the end-2021 recipients in three day bands and the billed-amount factor, so that the
+   Jan–Jun 2022 run reproduces the report: 9.9 M€ city share, 3 553 persons a month, 60.5 % of the
+   money to persons over 1 000 days, 87.2 % of persons over 500 days.
+3. **Forecast inflow**: the level of new spells from the as-of month on, so that the central path's
+   first year follows the report's outlook (``labour.baseline_trend_pct_per_year``).
+
+``ennuste calibrate`` prints each target with its fitted value and error and writes the fitted values,
+with the date of the fit, to ``engine/data/calibration.toml`` (which overrides parameters.toml).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import brentq, least_squares
+
+from . import labour
+from .baseline import Baseline
+from .calendar import MonthGrid
+from .inputs import first_half
+from .parameters import Parameters
+
+LABOUR_PARAMS = ("labour.inflow_persons_per_month", "labour.matching_efficiency", "labour.duration_decay_months",
+                 "labour.duration_floor", "labour.seasonal_amplitude")
+FORECAST_PARAM = "labour.forecast_inflow_persons_per_month"
+TMT_PARAMS = ("tmt.initial_billed_300_500", "tmt.initial_billed_500_1000", "tmt.initial_billed_over_1000",
+              "tmt.amount_factor", "tmt.exit_level")
+PRIOR_WEIGHT = 0.02  # soft pull of τ and ψ∞ towards their defaults, where the history says little
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    unit: str
+    target: float
+    fitted: float
+    source: str
+
+    @property
+    def error_pct(self) -> float:
+        return 100.0 * (self.fitted - self.target) / self.target
+
+
+@dataclass(frozen=True)
+class Calibration:
+    values: dict[str, float]
+    targets: tuple[Target, ...]
+    fitted_on: str
+
+
+def _labour_targets(baseline: Baseline) -> list[tuple[str, str, float]]:
+    """(month, 'unemployed'|'long_term', value) from the TEM history after 6/2021."""
+    out = []
+    first = np.datetime64(baseline.labour.prev_year.month) + 1
+    for p in baseline.labour.history:
+        if np.datetime64(p.month) < first:
+            continue
+        if p.unemployed is not None:
+            out.append((p.month, "unemployed", float(p.unemployed)))
+        if p.long_term_unemployed is not None:
+            out.append((p.month, "long_term", float(p.long_term_unemployed)))
+    return out
+
+
+def _grid(baseline: Baseline) -> MonthGrid:
+    return MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), np.datetime64(f"{baseline.budget_year}-12"))
+
+
+def _labour_values(x: np.ndarray) -> dict[str, float]:
+    return {
+        "labour.inflow_persons_per_month": float(np.exp(x[0])),
+        "labour.matching_efficiency": float(np.exp(x[1])),
+        "labour.duration_decay_months": float(np.exp(x[2])),
+        "labour.duration_floor": float(1.0 / (1.0 + np.exp(-x[3]))),
+        "labour.seasonal_amplitude": float(x[4]),
+    }
+
+
+def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    grid = _grid(baseline)
+    targets = _labour_targets(baseline)
+
+    def history(x):
+        pd = params.with_values(_labour_values(x)).sample(grid, 1, 0)
+        return labour.run_history(baseline, pd)
+
+    def residuals(x):
+        h = history(x)
+        months = [str(m) for m in h.months]
+        res = [np.log(getattr(h, "unemployed" if kind == "unemployed" else "long_term")[months.index(m)] / v)
+               for m, kind, v in targets]
+        res.append(PRIOR_WEIGHT * (x[2] - np.log(12.0)))
+        res.append(PRIOR_WEIGHT * (x[3] - np.log(0.3 / 0.7)))
+        return np.array(res)
+
+    c = lambda n: float(params[n].central_at("2022-01"))  # noqa: E731
+    floor = c("labour.duration_floor")
+    x0 = np.array([np.log(c("labour.inflow_persons_per_month")), np.log(c("labour.matching_efficiency")),
+                   np.log(c("labour.duration_decay_months")), np.log(floor / (1 - floor)),
+                   c("labour.seasonal_amplitude")])
+    lo = np.array([np.log(50), np.log(1e-3), np.log(1.0), -6, 0.0])
+    hi = np.array([np.log(20000), np.log(5.0), np.log(120.0), 6, 3.0])
+    fit = least_squares(residuals, np.clip(x0, lo + 1e-6, hi - 1e-6), bounds=(lo, hi), x_scale="jac")
+    h = history(fit.x)
+    months = [str(m) for m in h.months]
+    out = [Target(f"{'työttömät' if k == 'unemployed' else 'pitkäaikaistyöttömät'} {m}", "persons", v,
+                  float(getattr(h, "unemployed" if k == "unemployed" else "long_term")[months.index(m)]),
+                  "TEM history (DOMAIN.md)")
+           for m, k, v in targets]
+    return _labour_values(fit.x), out
+
+
+def billed_trend_target(baseline: Baseline, params: Parameters, per_person_day_share: float) -> float:
+    """Jun/Jan ratio of billed persons in the budget year implied by last year's TMT (derived target).
+
+    Last year's cost at last year's rate gives its average billed persons (with this year's average
+    share per person); the change to this year's Jan–Jun average (9.5 months between the centres of
+    the two periods) gives a monthly rate, taken over the five months from January to June.
+    """
+    t = baseline.tmt
+    y = baseline.budget_year - 1
+    months = np.arange(np.datetime64(f"{y}-01"), np.datetime64(f"{y + 1}-01"), dtype="datetime64[M]")
+    wd = np.busday_count(months.astype("datetime64[D]"), (months + 1).astype("datetime64[D]"))
+    per_person = sum(
+        float(params[n].central_at(m)) if n != "tmt.amount_factor" else 1.0
+        for n in ("tmt.daily_rate_eur",) for m in months[:1]
+    )
+    rate = np.array([float(params["tmt.daily_rate_eur"].central_at(m)) * float(params["tmt.child_increase_factor"].central_at(m))
+                     for m in months])
+    del per_person
+    persons_prev = t.closing_prev_keur / (per_person_day_share * (rate * wd).sum() / 1000.0)
+    monthly = (t.avg_billed_persons_h1 / persons_prev) ** (1.0 / 9.5)
+    return float(monthly ** 5)
+
+
+def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    grid = _grid(baseline)
+    t = baseline.tmt
+    t0 = grid.index(baseline.as_of) + 1
+
+    def run(x):
+        pd = params.with_values({"tmt.amount_factor": float(x[3]), "tmt.exit_level": float(x[4])}).sample(grid, 1, 0)
+        lc = labour.constants(baseline, pd)
+        hist = labour.run_history(baseline, pd, lc)
+        from .inputs import amount_eur
+
+        start = first_half(baseline, pd, grid, lc, hist, masses=x[:3])
+        per_day = amount_eur(pd)[0, :t0] / float(x[3]) * grid.weekdays[:t0] / 1000.0  # k€ per person at share 1
+        return start, float(start.cost_keur.sum() / (start.billed * per_day).sum()) * float(x[3])
+
+    def measures(s):
+        cost = s.cost_keur.sum()
+        billed = s.billed.sum()
+        return (cost, billed / t0, 100.0 * s.money_over_1000_keur.sum() / cost,
+                100.0 * s.billed_over_500.sum() / billed, s.billed[-1] / s.billed[0])
+
+    base_goal = np.array([t.city_share_h1_keur, t.avg_billed_persons_h1, t.money_share_over_1000_days_pct,
+                          t.persons_share_over_500_days_pct])
+
+    def goal(share: float) -> np.ndarray:
+        return np.append(base_goal, billed_trend_target(baseline, params, share))
+
+    def residuals(x):
+        start, share = run(x)
+        return np.log(np.array(measures(start)) / goal(share))
+
+    x0 = np.array([float(params[n].central_at("2022-01")) for n in TMT_PARAMS])
+    fit = least_squares(residuals, x0, bounds=([1, 1, 1, 0.5, 0.25], [2e4, 2e4, 2e4, 1.5, 4.0]), x_scale="jac")
+    start, share = run(fit.x)
+    got = measures(start)
+    names = (("TMT kuntaosuus 1–6/2022", "k€"), ("laskutetut henkilöt keskimäärin 1–6/2022", "persons"),
+             ("rahasta yli 1 000 pv saaneille", "%"), ("henkilöistä yli 500 pv", "%"),
+             ("laskutetut 6/2022 ÷ 1/2022 (johdettu 2021: 20,5 milj. €)", "ratio"))
+    sources = ["Työllisyyspalvelujen toiminnan vaikuttavuuden kuvaus"] * 2 + ["Työllisyyden tilannekatsaus, kuntakokeilu"] * 2 \
+        + ["derived from TMT 2021 (20.5 M€) and the 2021 daily rate"]
+    out = [Target(n, u, float(g), float(v), src) for (n, u), g, v, src in zip(names, goal(share), got, sources)]
+    return dict(zip(TMT_PARAMS, map(float, fit.x))), out
+
+
+def fit_forecast_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    """The inflow level that makes the central path's unemployed, a year after the as-of month, equal
+    the as-of figure × (1 + labour.baseline_trend_pct_per_year / 100)."""
+    from .inputs import prepare
+    from .paths import run
+    from .shocks import ShockArrays
+
+    as_of = baseline.as_of
+    grid = MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), as_of + 12)
+    trend = float(params["labour.baseline_trend_pct_per_year"].central_at(as_of))
+    goal = baseline.labour.unemployed * (1.0 + trend / 100.0)
+
+    def after_a_year(inflow: float) -> float:
+        pd = params.with_values({FORECAST_PARAM: inflow}).sample(grid, 1, 0)
+        prep = prepare(baseline, pd, grid, ShockArrays.zeros(len(grid)))
+        return float(run(prep.inputs, 1).unemployed[0, -1])
+
+    inflow = brentq(lambda i: after_a_year(i) - goal, 10.0, 20000.0, xtol=1e-6)
+    target = Target(f"työttömät {as_of + 12} (trendi {trend:+.1f} %/v)", "persons", goal, after_a_year(inflow),
+                    "labour.baseline_trend_pct_per_year (the report's outlook)")
+    return {FORECAST_PARAM: float(inflow)}, [target]
+
+
+def calibrate(baseline: Baseline, params: Parameters | None = None, today: dt.date | None = None) -> Calibration:
+    params = params or Parameters.load_uncalibrated()
+    values: dict[str, float] = {}
+    targets: list[Target] = []
+    for stage in (fit_labour, fit_tmt, fit_forecast_inflow):
+        fitted, met = stage(baseline, params)
+        params = params.with_values(fitted)
+        values.update(fitted)
+        targets.extend(met)
+    return Calibration(values=values, targets=tuple(targets), fitted_on=(today or dt.date.today()).isoformat())
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("engine.data").joinpath("calibration.toml")))
+
+
+def write(cal: Calibration, path: Path | None = None) -> Path:
+    import tomli_w
+
+    path = path or default_path()
+    doc = {
+        "fitted_on": cal.fitted_on,
+        "values": cal.values,
+        "targets": [{"name": t.name, "unit": t.unit, "target": t.target, "fitted": round(t.fitted, 3),
+                     "error_pct": round(t.error_pct, 3), "source": t.source} for t in cal.targets],
+    }
+    text = "# Written by `ennuste calibrate`; these values override engine/data/parameters.toml.\n" + tomli_w.dumps(doc)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def table(cal: Calibration) -> str:
+    lines = [f"Kalibrointi / calibration, {cal.fitted_on}",
+             f"{'tavoite / target':<44}{'target':>11}{'fitted':>11}{'error %':>9}"]
+    for t in cal.targets:
+        lines.append(f"{t.name + ' (' + t.unit + ')':<44}{t.target:>11.1f}{t.fitted:>11.1f}{t.error_pct:>+9.2f}")
+    lines.append("")
+    lines.append("fitted parameters:")
+    for k, v in cal.values.items():
+        lines.append(f"  {k:<36}{v:>12.5g}")
+    return "\n".join(lines)

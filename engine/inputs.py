@@ -1,0 +1,74 @@
+"""Builds the month loop's :class:`engine.paths.Inputs` from the baseline, the scenario's parameters
+(sampled once per path) and its shocks; runs the deterministic history and first half-year first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import labour, tmt
+from .baseline import Baseline
+from .calendar import MonthGrid
+from .labour import History, LabourConstants
+from .parameters import ParamDraws
+from .paths import Inputs
+from .shocks import ShockArrays
+
+
+@dataclass(frozen=True)
+class Prepared:
+    inputs: Inputs
+    history: History
+    start: tmt.TmtStart
+    constants: LabourConstants
+
+
+def amount_eur(pd: ParamDraws) -> np.ndarray:
+    """(P|1, T) € per billed weekday before the municipal share: rate × child increases × amount factor."""
+    return pd.monthly("tmt.daily_rate_eur") * pd.monthly("tmt.child_increase_factor") * pd.monthly("tmt.amount_factor")
+
+
+def first_half(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, lc: LabourConstants, hist: History,
+               masses=None) -> tmt.TmtStart:
+    """The central Jan–Jun run of the budget year (``masses`` override the calibrated start, for calibration)."""
+    if masses is None:
+        masses = [float(pd.scalar(f"tmt.initial_billed_{seg}")[0]) for seg in ("300_500", "500_1000", "over_1000")]
+    t0 = grid.index(baseline.as_of) + 1
+    ref = len(hist.months) - t0 - 1  # history index of December before the budget year
+    psi_r = tmt.recipient_hazard_profile(lc.psi, float(pd.scalar("tmt.clock_offset_months")[0]))
+    return tmt.first_half(
+        masses, amount_eur(pd)[0, :t0], grid.weekdays[:t0], hist.hire_hazard, hist.new_long_term, hist.activation,
+        psi_r * float(pd.scalar("tmt.exit_level")[0]) * float(pd.params["tmt.exit_mult"].central_at(grid.months[0])),
+        lc.kappa, lc.return_rate, lc.service_exit, pd.steps("tmt.steps.r2006"), ref, float(hist.new_long_term.mean()),
+    )
+
+
+def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockArrays) -> Prepared:
+    lc = labour.constants(baseline, pd)
+    hist = labour.run_history(baseline, pd, lc)
+    start = first_half(baseline, pd, grid, lc, hist)
+    t0 = grid.index(baseline.as_of) + 1
+    rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D)
+    c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
+    inflow = (pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
+              * lc.season_in[grid.month_of_year][None] * pd.monthly("labour.inflow_multiplier") + shocks.inflow)
+    inputs = Inputs(
+        t0=t0, weekdays=grid.weekdays, U0=hist.U_end, S0=hist.S_end, R0=start.R_end, RS0=start.RS_end,
+        psi=lc.psi, psi_r=tmt.recipient_hazard_profile(lc.psi, c("tmt.clock_offset_months")),
+        alpha=lc.alpha, kappa=lc.kappa, return_rate=lc.return_rate, service_exit=lc.service_exit,
+        inflow_ratio=start.inflow_ratio, te24_coverage=c("tmt.te24_benefit_coverage"),
+        A=pd.scalar("labour.matching_efficiency") * pd.scalar("labour.matching_efficiency_mult"),
+        eta=pd.scalar("tmt.exit_level") * pd.scalar("tmt.exit_mult"),
+        inflow=np.maximum(inflow, 0.0),
+        vacancies=labour.vacancies(baseline, pd, grid, shocks.vacancies),
+        season_exit=lc.season_exit[grid.month_of_year],
+        activation=np.clip(pd.monthly("labour.activation_target_pct") / 100.0 + shocks.activation_pts / 100.0, 0, 0.9),
+        direct_hires=shocks.direct_hires,
+        labour_force=pd.scalar("labour.labour_force_persons")[:, None] + shocks.labour_force,
+        tmt_inflow_extra=shocks.tmt_inflow,
+        amount_eur=amount_eur(pd),
+        share_R=rules.share_R, billed_R=rules.billed_R, share_U=rules.share_U, billed_U=rules.billed_U,
+        te24_extra_eur=tmt.te24_extra_eur(c("tmt.te24_earnings_related_extra_eur"),
+                                          c("tmt.te24_earnings_related_share"), labour.D),
+    )
+    return Prepared(inputs=inputs, history=hist, start=start, constants=lc)

@@ -1,0 +1,264 @@
+"""Labour-market flows: the unemployed by months of unemployment, month by month.
+
+State per path: ``U`` (paths, D) unemployed jobseekers (työttömät) by completed months of the spell,
+and ``S`` (paths, D) people in employment-promoting services (palvelut), kept at the duration they
+entered with (time in services pauses the clock). Bucket D−1 holds everyone at D−1 months or more.
+
+Each month, in this order:
+
+1. hires: hazard ``e(d) = A·(V/U)^(1−α)·ψ(d)·season_exit`` with ``ψ(d) = ψ∞ + (1−ψ∞)·exp(−d/τ)``
+   (so hires = A·U^α·V^(1−α) × the stock's mean employability), plus direct hires of a shock
+   (e.g. a factory hiring locals) spread by ψ; exits to education and out of the labour force
+   in fixed ratio to hires (the trial's ended relationships: 5.2 and 7.5 per 44.1 employed);
+   exit probability ``1 − exp(−hazard)``;
+2. of those still unemployed, a share ``s`` enters services; ``s = a/(1−a)·(r + e_S)`` steers
+   the activation rate towards its target ``a`` (the steady state of in- and outflow);
+3. services end: back to unemployment at rate ``r = 1/service_months`` (same duration), or to a job at ``e_S``;
+4. the unemployed age one month; the month's new spells enter at duration 0.
+
+The same :func:`cohort_step` moves the TMT recipients by subsidy days (engine.tmt).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .baseline import Baseline
+from .calendar import MonthGrid, month_of_year, parse_month
+from .parameters import ParamDraws
+
+D = 48  # duration buckets: 0 … 46 months, 47 = 47 months or more
+LONG_TERM_MONTHS = 12  # pitkäaikaistyötön: unemployed 12 months or more
+JUNE = 5
+
+
+def employability(decay_months: float, floor: float, n: int = D) -> np.ndarray:
+    """ψ(d), (n,): relative hire hazard by months unemployed, 1 at d = 0 falling to ``floor``.
+
+    >>> employability(12.0, 0.3, 3).round(4).tolist()
+    [1.0, 0.944, 0.8925]
+    """
+    d = np.arange(n, dtype=float)
+    return floor + (1.0 - floor) * np.exp(-d / decay_months)
+
+
+def seasonal(shape: np.ndarray, amplitude: float) -> np.ndarray:
+    """(12,) factors 1 + amplitude·(shape − 1)."""
+    return 1.0 + amplitude * (np.asarray(shape, float) - 1.0)
+
+
+def exit_ratios(baseline: Baseline) -> tuple[float, float]:
+    """(education, out of labour force) exits per hire, from the trial's ended client relationships.
+
+    >>> from engine.baseline import load_baseline
+    >>> [round(x, 4) for x in exit_ratios(load_baseline())]   # 5.2 / 44.1, 7.5 / 44.1
+    [0.1179, 0.1701]
+    """
+    t = baseline.trial
+    return t.ended_education_pct / t.ended_employed_pct, t.ended_out_of_labour_force_pct / t.ended_employed_pct
+
+
+def service_inflow_rate(target_share: np.ndarray, return_rate: float, service_exit: float) -> np.ndarray:
+    """Monthly share of the unemployed sent to services so activation settles at ``target_share``."""
+    a = np.clip(target_share, 0.0, 0.95)
+    return np.minimum(a / (1.0 - a) * (return_rate + service_exit), 0.95)
+
+
+def cohort_step(X: np.ndarray, XS: np.ndarray, hazard: np.ndarray, s: np.ndarray, r: float, e_s: float,
+                inflow: np.ndarray):
+    """One month of a duration-bucketed stock with services. Shapes: X, XS, hazard (P, B); s, inflow (P,).
+
+    Returns (X_new, XS_new, exits (P, B), service_exits_to_work (P,), aged (P, B)) where ``aged[:, b]`` is
+    the number moving from bucket b to b+1 (its last column stays in the open-ended bucket).
+    """
+    exits = X * (1.0 - np.exp(-hazard))
+    surv = X - exits
+    to_s = surv * s[:, None]
+    aged = surv - to_s
+    ret = XS * r
+    s_work = XS * e_s
+    XS_new = XS - ret - s_work + to_s
+    X_new = ret.copy()
+    X_new[:, 1:] += aged[:, :-1]
+    X_new[:, -1] += aged[:, -1]
+    X_new[:, 0] += inflow
+    return X_new, XS_new, exits, s_work.sum(axis=1), aged
+
+
+@dataclass(frozen=True)
+class LabourConstants:
+    """Path-independent labour parameters (central values)."""
+
+    psi: np.ndarray  # (D,)
+    alpha: float
+    kappa_edu: float
+    kappa_olf: float
+    return_rate: float  # r, 1/month
+    service_exit: float  # e_S, 1/month
+    season_in: np.ndarray  # (12,)
+    season_exit: np.ndarray  # (12,)
+
+    @property
+    def kappa(self) -> float:
+        return self.kappa_edu + self.kappa_olf
+
+
+def constants(baseline: Baseline, pd: ParamDraws) -> LabourConstants:
+    c = lambda name: float(pd.scalar(name)[0])  # noqa: E731  (central params are undated scalars)
+    amp = c("labour.seasonal_amplitude")
+    k_edu, k_olf = exit_ratios(baseline)
+    return LabourConstants(
+        psi=employability(c("labour.duration_decay_months"), c("labour.duration_floor")),
+        alpha=c("labour.matching_alpha"), kappa_edu=k_edu, kappa_olf=k_olf,
+        return_rate=1.0 / c("labour.service_months"), service_exit=c("labour.service_employment_rate"),
+        season_in=seasonal(pd.series("labour.seasonal_inflow_shape"), amp),
+        season_exit=seasonal(pd.series("labour.seasonal_exit_shape"), amp),
+    )
+
+
+def job_finding(A: np.ndarray, vacancies: np.ndarray, unemployed: np.ndarray, alpha: float,
+                season: np.ndarray | float) -> np.ndarray:
+    """(P,) per-ψ hire hazard ``A·(V/U)^(1−α)·season``; zero where nobody is unemployed."""
+    u = np.maximum(unemployed, 1e-9)
+    return A * (np.maximum(vacancies, 0.0) / u) ** (1.0 - alpha) * season
+
+
+# ------------------------------------------------------------------------------------- history
+@dataclass(frozen=True)
+class History:
+    """A deterministic run over the 12 months to the as-of month, from the 6/2021 figures.
+
+    ``months`` (12,) are 2021-07 … 2022-06; arrays are per month: ``unemployed``, ``long_term``,
+    ``services``, ``activation`` (target share), ``hire_hazard`` (per-ψ job finding without the season
+    factor), ``new_long_term`` (people reaching
+    12 months), ``exits_to_work``. ``U_end`` / ``S_end`` are the as-of state, rescaled to the
+    report's 7 848 unemployed, 3 848 long-term and 24.2 % activation.
+    """
+
+    months: np.ndarray
+    activation: np.ndarray
+    unemployed: np.ndarray
+    long_term: np.ndarray
+    services: np.ndarray
+    hire_hazard: np.ndarray
+    new_long_term: np.ndarray
+    exits_to_work: np.ndarray
+    U_end: np.ndarray
+    S_end: np.ndarray
+
+
+def _interp_points(months: np.ndarray, points: dict[str, float]) -> np.ndarray:
+    xs = np.array([parse_month(m).astype(int) for m in points], float)
+    ys = np.array(list(points.values()), float)
+    order = np.argsort(xs)
+    return np.interp(months.astype(int).astype(float), xs[order], ys[order])
+
+
+def steady_shape(hazard: np.ndarray, s: float, r: float, e_s: float) -> np.ndarray:
+    """(B,) steady-state open stock per unit inflow. Services pause the clock, so of those sent to
+    services only the share that finds work there, e_S / (r + e_S), is lost to the bucket."""
+    keep = np.exp(-hazard) * (1.0 - s * e_s / (r + e_s))
+    shape = np.concatenate([[1.0], np.cumprod(keep[:-1])])
+    shape[-1] /= max(1.0 - keep[-1], 1e-9)
+    return shape
+
+
+def split_rescale(shape: np.ndarray, short_total: float, long_total: float) -> np.ndarray:
+    """Scale buckets < 12 months to ``short_total`` and ≥ 12 months to ``long_total``."""
+    out = shape.astype(float).copy()
+    out[:LONG_TERM_MONTHS] *= short_total / out[:LONG_TERM_MONTHS].sum()
+    out[LONG_TERM_MONTHS:] *= long_total / out[LONG_TERM_MONTHS:].sum()
+    return out
+
+
+def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None = None) -> History:
+    """Run the central model from 6/2021 to the as-of month with the observed vacancies and activation."""
+    lc = lc or constants(baseline, pd)
+    lab = baseline.labour
+    prev = lab.prev_year
+    start = parse_month(prev.month)
+    as_of = baseline.as_of
+    months = np.arange(start + 1, as_of + 1, dtype="datetime64[M]")
+    vac = _interp_points(months, {prev.month: prev.vacancies, lab.as_of: lab.vacancies})
+    act_points = {p.month: p.activation_rate_pct for p in lab.history if p.activation_rate_pct is not None}
+    act = _interp_points(months, act_points) / 100.0
+    A = float(pd.scalar("labour.matching_efficiency")[0])
+    inflow0 = float(pd.scalar("labour.inflow_persons_per_month")[0])
+    moy = month_of_year(months)
+
+    # the 6/2021 stock: steady-state shape at 6/2021's hazards, scaled to its short- and long-term counts
+    f0 = job_finding(A, prev.vacancies, prev.unemployed, lc.alpha, 1.0)
+    s0 = service_inflow_rate(prev.activation_rate_pct / 100.0, lc.return_rate, lc.service_exit)
+    shape = steady_shape(f0 * lc.psi * (1.0 + lc.kappa), float(s0), lc.return_rate, lc.service_exit)
+    U = split_rescale(shape, prev.unemployed - prev.long_term_unemployed, prev.long_term_unemployed)[None]
+    a0 = prev.activation_rate_pct / 100.0
+    S = U * a0 / (1.0 - a0)
+
+    n = len(months)
+    out = {k: np.zeros(n) for k in ("unemployed", "long_term", "services", "hire_hazard", "new_long_term", "exits_to_work")}
+    for t in range(n):
+        f = job_finding(A, np.array([vac[t]]), U.sum(1), lc.alpha, lc.season_exit[moy[t]])
+        hazard = f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
+        s = service_inflow_rate(np.array([act[t]]), lc.return_rate, lc.service_exit)
+        inflow = np.array([inflow0 * lc.season_in[moy[t]]])
+        U, S, exits, s_work, aged = cohort_step(U, S, hazard, s, lc.return_rate, lc.service_exit, inflow)
+        out["unemployed"][t] = U.sum()
+        out["long_term"][t] = U[0, LONG_TERM_MONTHS:].sum()
+        out["services"][t] = S.sum()
+        out["hire_hazard"][t] = f[0] / lc.season_exit[moy[t]]
+        out["new_long_term"][t] = aged[0, LONG_TERM_MONTHS - 1]
+        out["exits_to_work"][t] = exits.sum() / (1.0 + lc.kappa) + s_work[0]
+    a_end = lab.activation_rate_pct / 100.0
+    U_end = split_rescale(U[0], lab.unemployed - lab.long_term_unemployed, lab.long_term_unemployed)
+    S_end = S[0] * (U_end.sum() * a_end / (1.0 - a_end)) / S.sum()
+    return History(months=months, activation=act, U_end=U_end, S_end=S_end, **out)
+
+
+# ------------------------------------------------------------------------------------- forecast inputs
+def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray) -> np.ndarray:
+    """(P|1, months) open vacancies: June 2022 level × season × drift × multiplier × exp(AR(1) noise) + shocks."""
+    v0 = baseline.labour.vacancies
+    shape = pd.series("labour.seasonal_vacancy_shape")
+    season = shape[grid.month_of_year] / shape[JUNE]
+    years_from = (grid.months - baseline.as_of).astype(int) / 12.0
+    trend = (1.0 + pd.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+    sd = float(pd.scalar("labour.vacancy_noise_sd")[0])
+    ar = float(pd.scalar("labour.vacancy_noise_ar")[0])
+    eps = pd.normals("labour.vacancies", len(grid))
+    z = np.zeros_like(eps)
+    start = grid.index(baseline.as_of) + 1
+    for t in range(start, len(grid)):
+        z[:, t] = ar * z[:, t - 1] + sd * eps[:, t]
+    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * np.exp(z)
+    return np.maximum(v + shock_vacancies, 0.0)
+
+
+@dataclass(frozen=True)
+class LabourPaths:
+    """Monthly employment outcomes on the whole grid, (P|1, months). The months up to the as-of month
+    come from the calibrated history run (the same on every path)."""
+
+    unemployed: np.ndarray
+    long_term_unemployed: np.ndarray
+    unemployment_rate_pct: np.ndarray
+    activation_rate_pct: np.ndarray
+    tmt_recipients: np.ndarray
+    exits_to_employment: np.ndarray
+
+    STOCKS = ("unemployed", "long_term_unemployed", "unemployment_rate_pct", "activation_rate_pct", "tmt_recipients")
+
+    def monthly_measures(self) -> dict[str, np.ndarray]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    def year_end_measures(self, grid: MonthGrid) -> dict[str, np.ndarray]:
+        """Stocks: the December value; ``unemployed_avg`` and ``tmt_recipients_avg``: the year's mean;
+        ``exits_to_employment``: the year's sum. (P, years)."""
+        years = np.unique(grid.years)
+        dec = np.array([np.flatnonzero(grid.years == y)[-1] for y in years])
+        out = {k: getattr(self, k)[:, dec] for k in self.STOCKS}
+        by_year = lambda a, f: np.stack([f(a[:, grid.years == y], axis=1) for y in years], axis=1)  # noqa: E731
+        out["unemployed_avg"] = by_year(self.unemployed, np.mean)
+        out["tmt_recipients_avg"] = by_year(self.tmt_recipients, np.mean)
+        out["exits_to_employment"] = by_year(self.exits_to_employment, np.sum)
+        return out

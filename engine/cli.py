@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("files", nargs="+", metavar="FILE")
 
     sub.add_parser("schema", help="print the JSON Schema of a scenario file")
+
+    cal = sub.add_parser("calibrate", help="fit the free parameters to the report and save them with the date")
+    cal.add_argument("--dry-run", action="store_true", help="print the fit without saving it")
     return p
 
 
@@ -92,6 +95,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from . import calibrate
+
+    cal = calibrate.calibrate(load_baseline())
+    print(calibrate.table(cal))
+    if not args.dry_run:
+        print(f"\nsaved: {calibrate.write(cal)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -100,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0

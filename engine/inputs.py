@@ -48,15 +48,16 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
     hist = labour.run_history(baseline, pd, lc)
     start = first_half(baseline, pd, grid, lc, hist)
     t0 = grid.index(baseline.as_of) + 1
-    rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D)
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
+    rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D,
+                            c("tmt.te24_earnings_related_share"))
     inflow = (pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
               * lc.season_in[grid.month_of_year][None] * pd.monthly("labour.inflow_multiplier") + shocks.inflow)
     inputs = Inputs(
         t0=t0, weekdays=grid.weekdays, U0=hist.U_end, S0=hist.S_end, R0=start.R_end, RS0=start.RS_end,
         psi=lc.psi, psi_r=tmt.recipient_hazard_profile(lc.psi, c("tmt.clock_offset_months")),
         alpha=lc.alpha, kappa=lc.kappa, return_rate=lc.return_rate, service_exit=lc.service_exit,
-        inflow_ratio=start.inflow_ratio, te24_coverage=c("tmt.te24_benefit_coverage"),
+        inflow_ratio=start.inflow_ratio, te24_extra_eur=c("tmt.te24_earnings_related_extra_eur"),
         A=pd.scalar("labour.matching_efficiency") * pd.scalar("labour.matching_efficiency_mult"),
         eta=pd.scalar("tmt.exit_level") * pd.scalar("tmt.exit_mult"),
         inflow=np.maximum(inflow, 0.0),
@@ -67,8 +68,7 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
         labour_force=pd.scalar("labour.labour_force_persons")[:, None] + shocks.labour_force,
         tmt_inflow_extra=shocks.tmt_inflow,
         amount_eur=amount_eur(pd),
-        share_R=rules.share_R, billed_R=rules.billed_R, share_U=rules.share_U, billed_U=rules.billed_U,
-        te24_extra_eur=tmt.te24_extra_eur(c("tmt.te24_earnings_related_extra_eur"),
-                                          c("tmt.te24_earnings_related_share"), labour.D),
+        share_R=rules.share_R, billed_R=rules.billed_R, services_billed=rules.services_billed,
+        share_U=rules.share_U, billed_U=rules.billed_U,
     )
     return Prepared(inputs=inputs, history=hist, start=start, constants=lc)

@@ -34,7 +34,7 @@ class Inputs:
     return_rate: float  # services → unemployed, 1/month
     service_exit: float  # services → work, 1/month
     inflow_ratio: float  # new recipients per person reaching 12 months unemployed
-    te24_coverage: float  # share of U + S on an unemployment benefit
+    te24_extra_eur: float  # earnings-related premium over the basic rate, € per weekday
     A: np.ndarray  # (P|1,) matching efficiency
     eta: np.ndarray  # (P|1,) recipients' exit hazard relative to the jobseekers'
     inflow: np.ndarray  # (P|1, T) new unemployment spells, persons
@@ -45,11 +45,11 @@ class Inputs:
     labour_force: np.ndarray  # (P|1, T) persons
     tmt_inflow_extra: np.ndarray  # (P|1, T) new recipients from a shock (e.g. arrivals on the subsidy)
     amount_eur: np.ndarray  # (P|1, T) € per billed weekday before the municipal share
-    share_R: np.ndarray  # (T, K)
+    share_R: np.ndarray  # (T, K) city's share of recipients' subsidy by bucket, rule in force
     billed_R: np.ndarray  # (T, K)
-    share_U: np.ndarray  # (T, D)
+    services_billed: np.ndarray  # (T,) bool: time in services billed too (TE24)
+    share_U: np.ndarray  # (T, D) TE24: earnings-related recipients' share × head count per jobseeker
     billed_U: np.ndarray  # (T, D)
-    te24_extra_eur: np.ndarray  # (D,) earnings-related premium € per weekday by duration
 
     @property
     def months(self) -> int:
@@ -85,11 +85,13 @@ def run(inp: Inputs, paths: int) -> PathArrays:
         per_person = inp.amount_eur[:, t] * inp.weekdays[t] / 1000.0  # k€ per billed person at share 1
         cost = (R @ inp.share_R[t]) * per_person
         billed = R @ inp.billed_R[t]
+        if inp.services_billed[t]:
+            cost = cost + (RS @ inp.share_R[t]) * per_person
+            billed = billed + RS @ inp.billed_R[t]
         if te24_months[t]:
             US = U + S
-            cost = cost + inp.te24_coverage * ((US @ inp.share_U[t]) * per_person
-                                               + US @ (inp.share_U[t] * inp.te24_extra_eur) * inp.weekdays[t] / 1000.0)
-            billed = billed + inp.te24_coverage * (US @ inp.billed_U[t])
+            cost = cost + (US @ inp.share_U[t]) * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
+            billed = billed + US @ inp.billed_U[t]
 
         f = job_finding(inp.A, inp.vacancies[:, t], U.sum(1), inp.alpha, inp.season_exit[t])  # (P,)
         f_direct = inp.direct_hires[:, t] / np.maximum(U @ inp.psi, 1e-9)

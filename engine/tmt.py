@@ -8,9 +8,11 @@ labour model's at (subsidy months + ``tmt.clock_offset_months``) times ``tmt.exi
 recipients are a fixed share of the people who become long-term unemployed (``tmt.inflow_ratio``).
 
 The city pays, for each benefit month, Σ_k R[k] · share[k] · (daily rate × child factor × amount
-factor) · weekdays. Under the TE24 rules (a scenario's choice, from 2025) the billed population is
-every benefit recipient, jobseekers and people in services alike (engine.labour's U + S by duration,
-× benefit coverage), with the TE24 share steps and an earnings-related premium for the first 400 days.
+factor) · weekdays. Under the TE24 rules (a scenario's choice, from 2025) the share steps start at
+day 101, time in services is billed too (RS), and the city also pays its share of earnings-related
+and basic allowances: jobseekers and people in services (engine.labour's U + S) in their first 400
+days, of whom ``tmt.te24_earnings_related_share`` are on those allowances, at the basic rate plus
+an earnings-related premium.
 
 Kela bills the city monthly in arrears (January's subsidy is billed mid-February). At year end the
 December bill is accrued into the year it belongs to, so a year's accounts hold exactly its twelve
@@ -102,28 +104,28 @@ def annual(values: np.ndarray, grid: MonthGrid) -> np.ndarray:
 class RuleArrays:
     """Per-month billing arrays for the rule set in force each month.
 
-    ``share_R`` / ``billed_R`` (months, K): r2006 share and billed fraction by subsidy bucket (zero in
-    TE24 months); ``share_U`` / ``billed_U`` (months, D): TE24 share by benefit duration (zero before).
+    ``share_R`` / ``billed_R`` (months, K): the city's share and the billed fraction of subsidy recipients by
+    subsidy bucket under the rule in force; ``services_billed`` (months,): whether time in services is billed
+    too (TE24); ``share_U`` / ``billed_U`` (months, D): TE24 only, the earnings-related and basic-allowance
+    recipients among jobseekers and people in services by duration (≤ 400 days), share × their head count
+    per person.
     """
 
     share_R: np.ndarray
     billed_R: np.ndarray
+    services_billed: np.ndarray
     share_U: np.ndarray
     billed_U: np.ndarray
 
 
-def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int) -> RuleArrays:
-    te24 = rule_in_force == "te24"
-    share_R = np.where(te24[:, None], 0.0, bucket_shares(steps_r2006)[None])
-    billed_R = np.where(te24[:, None], 0.0, billed_fraction(steps_r2006)[None])
-    share_U = np.where(te24[:, None], bucket_shares(steps_te24, n_u)[None], 0.0)
-    billed_U = np.where(te24[:, None], billed_fraction(steps_te24, n_u)[None], 0.0)
-    return RuleArrays(share_R, billed_R, share_U, billed_U)
-
-
-def te24_extra_eur(extra_eur: float, er_share: float, n_u: int) -> np.ndarray:
-    """(n_u,) earnings-related premium per weekday by duration: ``extra × share`` up to 400 days."""
-    return extra_eur * er_share * (1.0 - fraction_above(400.0, n_u))
+def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int, er_share: float) -> RuleArrays:
+    te24 = (rule_in_force == "te24")[:, None]
+    share_R = np.where(te24, bucket_shares(steps_te24)[None], bucket_shares(steps_r2006)[None])
+    billed_R = np.where(te24, billed_fraction(steps_te24)[None], billed_fraction(steps_r2006)[None])
+    er = er_share * (1.0 - fraction_above(400.0, n_u))  # earnings-related lasts at most 400 days
+    share_U = np.where(te24, (bucket_shares(steps_te24, n_u) * er)[None], 0.0)
+    billed_U = np.where(te24, (billed_fraction(steps_te24, n_u) * er)[None], 0.0)
+    return RuleArrays(share_R, billed_R, te24[:, 0], share_U, billed_U)
 
 
 # ------------------------------------------------------------------------------------- the first half-year

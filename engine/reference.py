@@ -1,0 +1,106 @@
+"""One path in plain Python loops: the oracle for the vectorised month loop in :mod:`engine.paths`.
+
+Written for reading, not speed: every flow is a named local, bucket by bucket. It reads the same
+:class:`engine.paths.Inputs` as the vectorised loop and returns the same monthly series for path ``i``.
+"""
+from __future__ import annotations
+
+import math
+
+from .labour import LONG_TERM_MONTHS
+from .paths import Inputs
+
+
+def _at(row_or_rows, i: int):
+    """Value for path i of a (P|1,) or (P|1, T) array."""
+    return row_or_rows[i] if len(row_or_rows) > 1 else row_or_rows[0]
+
+
+def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
+    T = inp.months
+    D, K = len(inp.U0), len(inp.R0)
+    U = [float(x) for x in inp.U0]
+    S = [float(x) for x in inp.S0]
+    R = [float(x) for x in inp.R0]
+    RS = [float(x) for x in inp.RS0]
+    keys = ("unemployed", "long_term", "services", "exits_to_work", "tmt_cost_keur", "tmt_billed")
+    out = {k: [0.0] * T for k in keys}
+    A = float(_at(inp.A, i))
+    eta = float(_at(inp.eta, i))
+    r, e_s = inp.return_rate, inp.service_exit
+
+    for t in range(inp.t0, T):
+        amount = float(_at(inp.amount_eur, i)[t])
+        per_person = amount * inp.weekdays[t] / 1000.0
+
+        # the city's bill for this benefit month, on the stock at its start
+        cost = 0.0
+        billed = 0.0
+        for k in range(K):
+            cost += R[k] * inp.share_R[t, k] * per_person
+            billed += R[k] * inp.billed_R[t, k]
+            if inp.services_billed[t]:
+                cost += RS[k] * inp.share_R[t, k] * per_person
+                billed += RS[k] * inp.billed_R[t, k]
+        for d in range(D):
+            jobseekers = U[d] + S[d]
+            cost += jobseekers * inp.share_U[t, d] * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
+            billed += jobseekers * inp.billed_U[t, d]
+
+        # hires: matching function, then duration profile
+        unemployed = sum(U)
+        vacancies = max(float(_at(inp.vacancies, i)[t]), 0.0)
+        f = A * (vacancies / max(unemployed, 1e-9)) ** (1.0 - inp.alpha) * inp.season_exit[t]
+        weighted = sum(U[d] * inp.psi[d] for d in range(D))
+        f_direct = float(_at(inp.direct_hires, i)[t]) / max(weighted, 1e-9)
+        per_psi = f * (1.0 + inp.kappa) + f_direct
+        work_share = (f + f_direct) / per_psi if per_psi > 0 else 0.0
+
+        target = min(max(float(_at(inp.activation, i)[t]), 0.0), 0.95)
+        s = min(target / (1.0 - target) * (r + e_s), 0.95)
+
+        # unemployed and services
+        new_U = [0.0] * D
+        new_S = [0.0] * D
+        exits_total = 0.0
+        services_to_work = 0.0
+        new_long_term = 0.0
+        for d in range(D):
+            leaving = U[d] * (1.0 - math.exp(-per_psi * inp.psi[d]))
+            exits_total += leaving
+            staying = U[d] - leaving
+            to_services = staying * s
+            ageing = staying - to_services
+            back = S[d] * r
+            to_work = S[d] * e_s
+            services_to_work += to_work
+            new_S[d] = S[d] - back - to_work + to_services
+            new_U[d] += back
+            new_U[min(d + 1, D - 1)] += ageing
+            if d == LONG_TERM_MONTHS - 1:
+                new_long_term = ageing
+        new_U[0] += float(_at(inp.inflow, i)[t])
+
+        # subsidy recipients: same flows, their own hazard and inflow
+        r_per_psi = eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct)
+        new_R = [0.0] * K
+        new_RS = [0.0] * K
+        for k in range(K):
+            leaving = R[k] * (1.0 - math.exp(-r_per_psi * inp.psi_r[k]))
+            staying = R[k] - leaving
+            to_services = staying * s
+            ageing = staying - to_services
+            back = RS[k] * r
+            new_RS[k] = RS[k] - back - RS[k] * e_s + to_services
+            new_R[k] += back
+            new_R[min(k + 1, K - 1)] += ageing
+        new_R[0] += inp.inflow_ratio * new_long_term + float(_at(inp.tmt_inflow_extra, i)[t])
+
+        U, S, R, RS = new_U, new_S, new_R, new_RS
+        out["unemployed"][t] = sum(U)
+        out["long_term"][t] = sum(U[LONG_TERM_MONTHS:])
+        out["services"][t] = sum(S)
+        out["exits_to_work"][t] = exits_total * work_share + services_to_work
+        out["tmt_cost_keur"][t] = cost
+        out["tmt_billed"][t] = billed
+    return out

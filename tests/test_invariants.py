@@ -1,0 +1,79 @@
+"""Invariants of the flows, checked on many random inputs (hypothesis)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import engine
+from engine.labour import cohort_step
+
+from .conftest import SCENARIOS, value
+
+P, B = 3, 10
+stocks = arrays(np.float64, (P, B), elements=st.floats(0, 5000))
+hazards = arrays(np.float64, (P, B), elements=st.floats(0, 5))
+shares = arrays(np.float64, (P,), elements=st.floats(0, 0.95))
+inflows = arrays(np.float64, (P,), elements=st.floats(0, 3000))
+
+
+@given(stocks, stocks, hazards, shares, st.floats(0, 0.5), st.floats(0, 0.5), inflows)
+@settings(max_examples=300, deadline=None)
+def test_cohort_step_conserves_persons_and_stays_non_negative(X, XS, h, s, r, e_s, inflow):
+    X_new, XS_new, exits, s_work, _ = cohort_step(X, XS, h, s, r, e_s, inflow)
+    before = X.sum(1) + XS.sum(1) + inflow
+    after = X_new.sum(1) + XS_new.sum(1) + exits.sum(1) + s_work
+    np.testing.assert_allclose(after, before, rtol=1e-12, atol=1e-6)
+    assert (X_new >= -1e-9).all() and (XS_new >= -1e-9).all() and (exits >= 0).all()
+
+
+def _scenario(tmp_path, name: str, params: str):
+    path = tmp_path / f"{name}.toml"
+    base = (SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+    (tmp_path / "base.toml").write_text(base, encoding="utf-8")
+    path.write_text(f'name = "{name}"\nextends = "base.toml"\n[parameters]\n{params}\n', encoding="utf-8")
+    return engine.load_scenario(path)
+
+
+@given(st.floats(0.3, 2.0), st.floats(0.3, 2.0))
+@settings(max_examples=12, deadline=None)
+def test_more_vacancies_never_raise_unemployment(tmp_path_factory, lo, hi):
+    lo, hi = sorted((lo, hi))
+    tmp = tmp_path_factory.mktemp("v")
+    b = engine.load_baseline()
+    r_lo = engine.simulate(b, _scenario(tmp, "lo", f'"labour.vacancy_multiplier" = [{{from = "2022-07", value = {lo}}}]'))
+    r_hi = engine.simulate(b, _scenario(tmp, "hi", f'"labour.vacancy_multiplier" = [{{from = "2022-07", value = {hi}}}]'))
+    assert (r_hi.labour.unemployed <= r_lo.labour.unemployed + 1e-6).all()
+    assert (r_hi.labour.long_term_unemployed <= r_lo.labour.long_term_unemployed + 1e-6).all()
+
+
+@given(st.floats(10, 45), st.floats(10, 45), st.sampled_from(["r2006", "te24"]))
+@settings(max_examples=12, deadline=None)
+def test_higher_activation_never_raises_billed_tmt(tmp_path_factory, lo, hi, rule):
+    lo, hi = sorted((lo, hi))
+    tmp = tmp_path_factory.mktemp("a")
+    b = engine.load_baseline()
+    rules = f'"tmt.rule_set" = [{{from = "2025-01", value = "{rule}"}}]'
+    r_lo = engine.simulate(b, _scenario(tmp, "lo", f'"labour.activation_target_pct" = [{{from = "2022-07", value = {lo}}}]\n{rules}'))
+    r_hi = engine.simulate(b, _scenario(tmp, "hi", f'"labour.activation_target_pct" = [{{from = "2022-07", value = {hi}}}]\n{rules}'))
+    assert (r_hi.ledger.monthly_tmt <= r_lo.ledger.monthly_tmt + 1e-6).all()
+    assert (r_hi.ledger.monthly_tmt >= 0).all()
+
+
+def test_tmt_cost_never_negative_on_many_paths(baseline, baseline_scenario):
+    r = engine.simulate(baseline, baseline_scenario, draws=200, seed=3)
+    assert (r.ledger.monthly_tmt >= 0).all() and (r.ledger.tmt_year > 0).all()
+    assert (r.labour.unemployed > 0).all() and (r.labour.long_term_unemployed >= 0).all()
+
+
+def test_scenario_identical_to_baseline_gives_identical_numbers(tmp_path, baseline, baseline_scenario):
+    same = _scenario(tmp_path, "same", "")
+    a = engine.simulate(baseline, baseline_scenario, draws=50, seed=5)
+    b = engine.simulate(baseline, same, draws=50, seed=5)
+    cols = ["year", "unit", "measure", "mean", "p10", "p50", "p90"]
+    assert a.year_end()[cols].equals(b.year_end()[cols])
+    assert np.array_equal(a.ledger.monthly_tmt, b.ledger.monthly_tmt)
+    assert value(a.year_end(), year=2022, unit="etp", measure="margin_keur") == \
+        value(b.year_end(), year=2022, unit="etp", measure="margin_keur")

@@ -1,0 +1,109 @@
+"""Labour flows and the TMT cost: the report's 2022 figures, plausible continuations, TE24, Monte Carlo."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import engine
+from engine import reference
+from engine.inputs import prepare
+from engine.paths import run
+from engine.shocks import compile_shocks
+from engine.simulate import grid_for
+
+from .conftest import SCENARIOS, value
+
+
+def test_as_of_state_is_the_report(central):
+    lab = central.labour
+    june = central.grid.index(np.datetime64("2022-06"))
+    # the history run ends in June 2022; its last month is the model's own (calibrated within 1 %)
+    assert lab.unemployed[0, june] == pytest.approx(7848, rel=0.01)
+    assert lab.long_term_unemployed[0, june] == pytest.approx(3848, rel=0.01)
+
+
+def test_first_forecast_month_starts_from_report_state(baseline, baseline_scenario):
+    params = baseline_scenario.parameters()
+    grid = grid_for(baseline, baseline_scenario)
+    pd = params.sample(grid, 1, 0)
+    prep = prepare(baseline, pd, grid, compile_shocks(baseline_scenario, baseline, pd, grid))
+    # Työllisyyden tilannekatsaus 6/2022: 7 848 unemployed, 3 848 long-term, activation 24.2 %
+    assert prep.inputs.U0.sum() == pytest.approx(7848, abs=1e-6)
+    assert prep.inputs.U0[12:].sum() == pytest.approx(3848, abs=1e-6)
+    s = prep.inputs.S0.sum()
+    assert 100 * s / (s + 7848) == pytest.approx(24.2, abs=1e-6)
+
+
+def test_december_2022_and_2023_continue_the_trends(central):
+    ye = central.year_end()
+    u22 = value(ye, year=2022, unit="lahti", measure="unemployed")
+    u23 = value(ye, year=2023, unit="lahti", measure="unemployed")
+    lt22 = value(ye, year=2022, unit="lahti", measure="long_term_unemployed")
+    lt23 = value(ye, year=2023, unit="lahti", measure="long_term_unemployed")
+    # the report expects a further, slow fall; December is seasonally between the June peak and spring low
+    assert 6800 < u22 < 8400 and u23 < u22
+    # long-term unemployment turned down in 2022 (4 135 → 3 848 in a year)
+    assert lt23 < lt22 < 3848
+    rate = value(ye, year=2022, unit="lahti", measure="unemployment_rate_pct")
+    assert rate == pytest.approx(100 * u22 / 55660, abs=1e-9)  # labour force 7 848 / 14.1 % ≈ 55 660
+
+
+def test_te24_raises_2025_cost_clearly(baseline, central):
+    te24 = engine.simulate(baseline, engine.load_scenario(SCENARIOS / "te24_reform.toml"))
+    base25 = value(central.year_end(), year=2025, unit="tyollisyys", measure="tmt_cost_keur")
+    te25 = value(te24.year_end(), year=2025, unit="tyollisyys", measure="tmt_cost_keur")
+    # nationally the reform raised municipal responsibility by roughly 45 %
+    assert te25 > 1.25 * base25
+    # before 2025 the two are the same rules and the same numbers
+    for year in (2022, 2023, 2024):
+        assert value(te24.year_end(), year=year, unit="tyollisyys", measure="tmt_cost_keur") == \
+            value(central.year_end(), year=year, unit="tyollisyys", measure="tmt_cost_keur")
+    # the first TE24 bill is booked in February 2025 (benefit month January)
+    mo_b, mo_t = central.monthly(), te24.monthly()
+    sel = lambda mo, m: value(mo, month=m, unit="tyollisyys", measure="tmt_cost_keur")  # noqa: E731
+    assert sel(mo_t, "2025-01") == sel(mo_b, "2025-01")
+    assert sel(mo_t, "2025-02") > 1.25 * sel(mo_b, "2025-02")
+
+
+@pytest.fixture(scope="module")
+def mc(baseline, baseline_scenario):
+    return engine.simulate(baseline, baseline_scenario, draws=400, seed=7)
+
+
+def test_monte_carlo_bands(mc):
+    ye = mc.year_end()
+    for measure, unit in (("unemployed", "lahti"), ("tmt_cost_keur", "tyollisyys"), ("margin_keur", "etp")):
+        rows = ye[(ye.measure == measure) & (ye.unit == unit) & (ye.year >= 2023)]
+        assert (rows.p10 < rows.p50).all() and (rows.p50 < rows.p90).all(), measure
+        width = (rows.p90 - rows.p10).to_numpy()
+        assert np.all(np.diff(width) > -1e-6 * width[:-1]) or measure == "margin_keur"  # bands widen with time
+    u = ye[(ye.measure == "unemployed") & (ye.year == 2023)].iloc[0]
+    assert 200 < u.p90 - u.p10 < 4000  # persons: honest but not absurd
+
+
+def test_same_seed_same_numbers_bit_for_bit(baseline, baseline_scenario, mc):
+    again = engine.simulate(baseline, baseline_scenario, draws=400, seed=7)
+    assert np.array_equal(again.labour.unemployed, mc.labour.unemployed)
+    assert again.year_end().equals(mc.year_end())
+    other = engine.simulate(baseline, baseline_scenario, draws=400, seed=8)
+    assert not np.array_equal(other.labour.unemployed, mc.labour.unemployed)
+
+
+def test_paths_do_not_depend_on_how_many_are_drawn(baseline, baseline_scenario, mc):
+    few = engine.simulate(baseline, baseline_scenario, draws=50, seed=7)
+    assert np.array_equal(few.labour.unemployed, mc.labour.unemployed[:50])
+
+
+@pytest.mark.parametrize("scenario", ["baseline.toml", "te24_reform.toml"])
+def test_vectorised_equals_reference(baseline, scenario):
+    sc = engine.load_scenario(SCENARIOS / scenario)
+    params = sc.parameters()
+    grid = grid_for(baseline, sc)
+    pd = params.sample(grid, 6, 3)
+    prep = prepare(baseline, pd, grid, compile_shocks(sc, baseline, pd, grid))
+    fast = run(prep.inputs, 6)
+    for i in (0, 2, 5):
+        slow = reference.run_path(prep.inputs, i)
+        for key, series in slow.items():
+            np.testing.assert_allclose(getattr(fast, "long_term" if key == "long_term" else key)[i], series,
+                                       rtol=1e-9, atol=1e-9, err_msg=f"{scenario} path {i} {key}")

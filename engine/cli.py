@@ -47,14 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--draws", type=_positive_int("--draws", 1, 1_000_000), default=1,
                      help="Monte Carlo paths (default 1 = the central path)")
     run.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
-    run.add_argument("--out", metavar="DIR", help="write year_end.csv, monthly.csv and deviations.csv to DIR")
+    run.add_argument("--out", metavar="DIR",
+                     help="write year_end, monthly, deviations (and comparison, for several files) to DIR")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format with --out")
-    run.add_argument("--quiet", action="store_true", help="do not print the tables")
+    run.add_argument("--jobs", "-j", type=_positive_int("--jobs", 1, 256), default=None,
+                     help="worker processes (default: all cores)")
+    run.add_argument("--baseline", metavar="FILE",
+                     help="scenario to compare against (default: baseline.toml of the scenario tree)")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors (no tables, no progress bar)")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", metavar="FILE")
 
     sub.add_parser("schema", help="print the JSON Schema of a scenario file")
+
+    exp = sub.add_parser("explain", help="show a scenario resolved: changed parameters by period and shocks in words")
+    exp.add_argument("file", metavar="FILE")
 
     cal = sub.add_parser("calibrate", help="fit the free parameters to the report and save them with the date")
     cal.add_argument("--dry-run", action="store_true", help="print the fit without saving it")
@@ -62,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .report_table import multi_year_table, year_end_table
-    from .result import combine, write_tables
-    from .simulate import simulate
+    from . import batch
+    from .report_table import comparison_table, multi_year_table, year_end_table
+    from .result import write_tables
 
     baseline = load_baseline()
     scenarios = [load_scenario(f) for f in args.files]  # validate all before running any
@@ -72,19 +80,46 @@ def _cmd_run(args: argparse.Namespace) -> int:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise UserError(f"two files share the stem '{dup[0]}'; the 'scenario' column must be unique", field="FILE")
-    results = [simulate(baseline, s, draws=args.draws, seed=args.seed) for s in scenarios]
+    base_path = batch.find_baseline(scenarios, args.baseline)
+    extra = []
+    base_id = None
+    if base_path is not None and len(scenarios) > 1 or args.baseline:
+        base = load_scenario(base_path)
+        base_id = base.id
+        if base.id in ids and Path(scenarios[ids.index(base.id)].file).resolve() != base_path.resolve():
+            raise UserError(f"the baseline's stem '{base.id}' is taken by another file", file=str(base_path))
+        if base.id not in ids:
+            extra = [base]
+    outputs = batch.run_batch(scenarios + extra, args.draws, args.seed, args.jobs, progress=not args.quiet)
+    tables = batch.tables(outputs, base_id)
+    if extra:  # run for the comparison only
+        for name in ("year_end", "monthly", "deviations"):
+            tables[name] = tables[name][tables[name].scenario != base_id].reset_index(drop=True)
     if args.out:
-        write_tables(combine(results), args.out, args.format)
+        write_tables(tables, args.out, args.format)
     if not args.quiet:
-        for r in results:
-            print(year_end_table(r))
-            multi = multi_year_table(r)
+        names = {u: baseline.unit_name(u) for u in ("elinvoima", "tyollisyys", "etp")}
+        for s in scenarios:
+            print(year_end_table(tables["year_end"], tables["deviations"], s.id, s.name, baseline.budget_year, names,
+                                 args.draws))
+            multi = multi_year_table(tables["year_end"], s.id, names)
             if multi:
                 print()
                 print(multi)
             print()
+        if "comparison" in tables:
+            for year in sorted(tables["comparison"].year.unique())[1::3]:
+                print(comparison_table(tables["comparison"], int(year)))
+            print()
         if args.out:
             print(f"Kirjoitettu / written: {args.out}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+
+    print(explain(load_scenario(args.file)))
     return 0
 
 
@@ -113,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "explain":
+            return _cmd_explain(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
         if args.command == "schema":

@@ -216,8 +216,9 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
 
 
 # ------------------------------------------------------------------------------------- forecast inputs
-def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray) -> np.ndarray:
-    """(P|1, months) open vacancies: June 2022 level × season × drift × multiplier × exp(AR(1) noise) + shocks."""
+def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
+              shock_mult: np.ndarray) -> np.ndarray:
+    """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise) + shocks."""
     v0 = baseline.labour.vacancies
     shape = pd.series("labour.seasonal_vacancy_shape")
     season = shape[grid.month_of_year] / shape[JUNE]
@@ -230,7 +231,7 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     start = grid.index(baseline.as_of) + 1
     for t in range(start, len(grid)):
         z[:, t] = ar * z[:, t - 1] + sd * eps[:, t]
-    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * np.exp(z)
+    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z)
     return np.maximum(v + shock_vacancies, 0.0)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .labour import LONG_TERM_MONTHS, cohort_step, job_finding, service_inflow_rate
+from .tmt import FIRST_BILLED
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Inputs:
     season_exit: np.ndarray  # (T,)
     activation: np.ndarray  # (P|1, T) target share in services, 0…1
     direct_hires: np.ndarray  # (P|1, T) hires straight from the unemployed (a shock's local hiring)
+    long_term_hires: np.ndarray  # (P|1, T) hires from the ≥ 12-month unemployed (a pilot)
+    tmt_exits: np.ndarray  # (P|1, T) recipients past 300 days leaving for work (a pilot)
     labour_force: np.ndarray  # (P|1, T) persons
     tmt_inflow_extra: np.ndarray  # (P|1, T) new recipients from a shock (e.g. arrivals on the subsidy)
     amount_eur: np.ndarray  # (P|1, T) € per billed weekday before the municipal share
@@ -95,21 +98,27 @@ def run(inp: Inputs, paths: int) -> PathArrays:
 
         f = job_finding(inp.A, inp.vacancies[:, t], U.sum(1), inp.alpha, inp.season_exit[t])  # (P,)
         f_direct = inp.direct_hires[:, t] / np.maximum(U @ inp.psi, 1e-9)
+        f_long = inp.long_term_hires[:, t] / np.maximum(U[:, LONG_TERM_MONTHS:].sum(1), 1e-9)
         per_psi = f * (1.0 + inp.kappa) + f_direct  # all exits per unit of employability
+        hazard = per_psi[:, None] * inp.psi[None]
+        hazard[:, LONG_TERM_MONTHS:] += f_long[:, None]
         s = service_inflow_rate(inp.activation[:, t] * ones, inp.return_rate, inp.service_exit)
-        U, S, exits, s_work, aged = cohort_step(U, S, per_psi[:, None] * inp.psi[None], s, inp.return_rate,
-                                                inp.service_exit, inp.inflow[:, t] * ones)
+        U, S, exits, s_work, aged = cohort_step(U, S, hazard, s, inp.return_rate, inp.service_exit, inp.inflow[:, t] * ones)
+        # exits to education and out of the labour force are the f·κ·ψ part of each bucket's hazard
+        other = exits * np.divide((f * inp.kappa)[:, None] * inp.psi[None], hazard, out=np.zeros_like(hazard),
+                                  where=hazard > 0)
         new_long_term = aged[:, LONG_TERM_MONTHS - 1]
+
         # the long-term recipients' exits carry no seasonal swing (summer jobs and school leavers are short spells)
         r_hazard = (inp.eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct))[:, None] * inp.psi_r[None]
+        r_hazard[:, FIRST_BILLED:] += (inp.tmt_exits[:, t] / np.maximum(R[:, FIRST_BILLED:].sum(1), 1e-9))[:, None]
         r_inflow = inp.inflow_ratio * new_long_term + inp.tmt_inflow_extra[:, t]
         R, RS, *_ = cohort_step(R, RS, r_hazard, s, inp.return_rate, inp.service_exit, r_inflow)
 
         out["unemployed"][:, t] = U.sum(1)
         out["long_term"][:, t] = U[:, LONG_TERM_MONTHS:].sum(1)
         out["services"][:, t] = S.sum(1)
-        work_share = np.divide(f + f_direct, per_psi, out=np.zeros_like(per_psi), where=per_psi > 0)
-        out["exits_to_work"][:, t] = exits.sum(1) * work_share + s_work
+        out["exits_to_work"][:, t] = (exits - other).sum(1) + s_work
         out["tmt_cost_keur"][:, t] = cost
         out["tmt_billed"][:, t] = billed
     return PathArrays(**out)

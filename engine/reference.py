@@ -9,6 +9,7 @@ import math
 
 from .labour import LONG_TERM_MONTHS
 from .paths import Inputs
+from .tmt import FIRST_BILLED
 
 
 def _at(row_or_rows, i: int):
@@ -53,8 +54,9 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         f = A * (vacancies / max(unemployed, 1e-9)) ** (1.0 - inp.alpha) * inp.season_exit[t]
         weighted = sum(U[d] * inp.psi[d] for d in range(D))
         f_direct = float(_at(inp.direct_hires, i)[t]) / max(weighted, 1e-9)
+        long_term_now = sum(U[LONG_TERM_MONTHS:])
+        f_long = float(_at(inp.long_term_hires, i)[t]) / max(long_term_now, 1e-9)
         per_psi = f * (1.0 + inp.kappa) + f_direct
-        work_share = (f + f_direct) / per_psi if per_psi > 0 else 0.0
 
         target = min(max(float(_at(inp.activation, i)[t]), 0.0), 0.95)
         s = min(target / (1.0 - target) * (r + e_s), 0.95)
@@ -62,18 +64,19 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         # unemployed and services
         new_U = [0.0] * D
         new_S = [0.0] * D
-        exits_total = 0.0
-        services_to_work = 0.0
+        exits_to_work = 0.0
         new_long_term = 0.0
         for d in range(D):
-            leaving = U[d] * (1.0 - math.exp(-per_psi * inp.psi[d]))
-            exits_total += leaving
+            hazard = per_psi * inp.psi[d] + (f_long if d >= LONG_TERM_MONTHS else 0.0)
+            leaving = U[d] * (1.0 - math.exp(-hazard))
+            to_other = leaving * (f * inp.kappa * inp.psi[d]) / hazard if hazard > 0 else 0.0
+            exits_to_work += leaving - to_other
             staying = U[d] - leaving
             to_services = staying * s
             ageing = staying - to_services
             back = S[d] * r
             to_work = S[d] * e_s
-            services_to_work += to_work
+            exits_to_work += to_work
             new_S[d] = S[d] - back - to_work + to_services
             new_U[d] += back
             new_U[min(d + 1, D - 1)] += ageing
@@ -83,10 +86,13 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
 
         # subsidy recipients: same flows, their own hazard and inflow
         r_per_psi = eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct)
+        billed_now = sum(R[FIRST_BILLED:])
+        r_pilot = float(_at(inp.tmt_exits, i)[t]) / max(billed_now, 1e-9)
         new_R = [0.0] * K
         new_RS = [0.0] * K
         for k in range(K):
-            leaving = R[k] * (1.0 - math.exp(-r_per_psi * inp.psi_r[k]))
+            hazard = r_per_psi * inp.psi_r[k] + (r_pilot if k >= FIRST_BILLED else 0.0)
+            leaving = R[k] * (1.0 - math.exp(-hazard))
             staying = R[k] - leaving
             to_services = staying * s
             ageing = staying - to_services
@@ -100,7 +106,7 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         out["unemployed"][t] = sum(U)
         out["long_term"][t] = sum(U[LONG_TERM_MONTHS:])
         out["services"][t] = sum(S)
-        out["exits_to_work"][t] = exits_total * work_share + services_to_work
+        out["exits_to_work"][t] = exits_to_work
         out["tmt_cost_keur"][t] = cost
         out["tmt_billed"][t] = billed
     return out

@@ -6,7 +6,8 @@ Column contract (the CLI and the app rely on it):
 * ``monthly``:  scenario, month (YYYY-MM), unit, measure, mean, p10, p50, p90
 * ``deviations``: scenario, year, unit, driver, label_fi, label_en, mean, p10, p50, p90
 
-Finance units: ``elinvoima``, ``tyollisyys``, ``etp`` (their sum); measures in k€ with costs positive.
+Finance units: ``elinvoima``, ``tyollisyys``, ``etp`` (their sum); measures in k€ with costs positive,
+and ``budget_*_keur`` the budget (indexed by ``ledger.index_pct`` after the budget year).
 Labour rows use unit ``lahti``.
 """
 from __future__ import annotations
@@ -104,9 +105,14 @@ class Result:
         rows = _Rows()
         sid = self.scenario.id
         fin = self._finance_year()
+        b = self.ledger.budget  # (years, units, lines): the budget year's budget, indexed after it
+        b_rev, b_cost = b[..., IS_REVENUE].sum(-1), b[..., ~IS_REVENUE].sum(-1)
+        budget = {"budget_revenue_keur": b_rev, "budget_costs_keur": b_cost, "budget_margin_keur": b_rev - b_cost}
         for y, year in enumerate(self.years):
             for measure, arr in fin.items():
                 rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], arr[:, y, :])
+            for measure, arr in budget.items():
+                rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], np.append(arr[y], arr[y].sum())[None])
             rows.add([(sid, int(year), "tyollisyys", "tmt_cost_keur")], self.ledger.tmt_year[:, y])
             if self.labour is not None:
                 for measure, arr in self.labour.year_end_measures(self.grid).items():

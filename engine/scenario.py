@@ -31,10 +31,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .baseline import LINES, UNITS
-from .distributions import NAMES as DIST_NAMES
-from .distributions import Distribution, DistributionError
 from .errors import UserError
 from .parameters import Parameters
+from .scenario_types import DistSpec
 from .shocks import SHOCK_TYPES, Shock
 from .validation import first_error
 
@@ -47,24 +46,6 @@ MAX_EXTENDS_DEPTH = 16
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class DistSpec(BaseModel):
-    """``{dist = "triangular", low = …, mode = …, high = …}``; see engine.distributions for names."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    dist: Literal[DIST_NAMES]  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _valid(self) -> "DistSpec":
-        try:
-            Distribution.from_mapping(self.model_dump())
-        except DistributionError as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
-    def distribution(self) -> Distribution:
-        return Distribution.from_mapping(self.model_dump())
 
 
 FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
@@ -83,13 +64,13 @@ class Settings(_Strict):
         "'run_rate' = Jan–Jun actual / last year's Jan–Jun share of its closing; 'blend' = weighted mean of the two.",
     )
     blend_weight: FiniteNumber = Field(0.5, ge=0, le=1, description="Weight of the report method in 'blend' (0…1).")
-    horizon_end: YearMonth = Field("2028-12", description="Last forecast month, YYYY-MM (2022-12 … 2035-12).")
+    horizon_end: YearMonth = Field("2028-12", description="Last forecast month, a December YYYY-12 (2022-12 … 2035-12).")
 
     @field_validator("horizon_end")
     @classmethod
     def _horizon(cls, v: str) -> str:
-        if not "2022-12" <= v <= "2035-12":
-            raise ValueError("horizon_end must be within 2022-12 … 2035-12")
+        if not "2022-12" <= v <= "2035-12" or not v.endswith("-12"):
+            raise ValueError("horizon_end must be a December within 2022-12 … 2035-12 (years are whole)")
         return v
 
 
@@ -151,11 +132,39 @@ class Scenario:
         return params
 
     def merged_overrides(self) -> dict[str, Any]:
+        """The parameter layers folded into one mapping with the same effect (parent first, later wins)."""
         out: dict[str, Any] = {}
         for _, layer in self.parameter_layers:
             for k, v in layer.items():
-                out[k] = (out[k] + v) if isinstance(v, list) and isinstance(out.get(k), list) else v
+                prev = out.get(k)
+                if isinstance(v, list) and prev is not None:
+                    prev_list = prev if isinstance(prev, list) else [{"from": "1900-01", "value": prev}]
+                    out[k] = prev_list + v
+                else:
+                    out[k] = v
         return out
+
+    def to_document(self) -> dict[str, Any]:
+        """A standalone scenario file's content (no ``extends``) that resolves to this scenario."""
+        doc: dict[str, Any] = {"name": self.name}
+        if self.description.fi or self.description.en:
+            doc["description"] = self.description.model_dump()
+        doc["settings"] = self.settings.model_dump()
+        params = self.merged_overrides()
+        if params:
+            doc["parameters"] = params
+        if self.adjustments:
+            doc["adjustments"] = {k: v.model_dump(exclude_none=True) for k, v in self.adjustments.items()}
+        if self.shocks:
+            doc["shocks"] = {k: v.model_dump(exclude_none=True) for k, v in self.shocks.items()}
+        return doc
+
+    def to_toml(self) -> str:
+        """The scenario as a standalone TOML file that ``ennuste run`` accepts and that gives the same numbers."""
+        import tomli_w
+
+        header = f"# {self.name}\n# Resolved from {' → '.join(self.chain)} by etp-ennuste; a standalone scenario file.\n"
+        return header + tomli_w.dumps(self.to_document())
 
     def fingerprint(self) -> str:
         """A stable text of everything that shapes the numbers (for caches)."""

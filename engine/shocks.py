@@ -1,19 +1,186 @@
 """Shocks: named events in a scenario that change labour flows and ledger lines month by month.
 
-Every shock compiles to :class:`ShockArrays`: monthly additions to the labour model's flows (persons)
-and per-year ledger amounts (k€) that the deviation breakdown names.
+Each shock is a table under ``[shocks.<id>]`` with a ``type``. Any number marked *uncertain* takes a
+number or a distribution (``{dist = "triangular", low = …, mode = …, high = …}``), drawn once per path.
+Every shock compiles to :class:`ShockArrays`: monthly changes to the labour model (persons) and
+per-year ledger amounts (k€, + = more revenue or more cost) that the deviation breakdown names.
+
+=================  ==========================================================================================
+type               effect
+=================  ==========================================================================================
+``jobs``           A new employer (Fazer). ``jobs`` = head count by month (points, linear between).
+                   Each month's growth of direct + indirect jobs (× ``indirect_multiplier``) is hired:
+                   ``local_share`` straight from the local unemployed (by employability), the rest are
+                   in-migrants who join the labour force. When the head count falls (construction ends),
+                   the local share of those released return as new unemployment spells.
+``arrivals``       Refugees / persons under temporary protection. ``arrivals`` = persons a month by period.
+                   After ``months_to_home_municipality`` the state compensation starts (2 300 €/yr aged 7+,
+                   6 845 €/yr under 7, for ``compensation_years``, + 700 € per initial assessment) on
+                   elinvoima grants received, with immigration-service costs on purchased services.
+                   After ``months_to_labour_force`` the working-age share × participation joins the labour
+                   force; ``unemployed_share`` of them become unemployed on labour-market subsidy.
+``activation``     The activation rate moves from its baseline level to ``target_pct`` linearly between
+                   ``start`` and ``reach_by`` (e.g. the Nordic service model) and stays there.
+``pilot``          An employment pilot for long-term unemployed on subsidy (Barona): ``persons`` employed
+                   evenly from ``start`` to ``end``, taken from the ≥ 12-month unemployed and the
+                   ≥ 300-day recipients; ``cost_per_person_keur`` on tyollisyys purchased services.
+``downturn``       From ``start`` new spells rise by ``inflow_increase_pct`` and vacancies fall by
+                   ``vacancy_drop_pct`` over ``ramp_months``; they recover linearly over ``recovery_months``
+                   after ``duration_months``.
+``ledger``         Direct ledger changes: ``changes = [{year, unit, line, amount_keur}]``.
+``services_transfer``  TE24: employment services move to the city from ``start``: ``staff_htv`` person-years ×
+                   ``cost_per_htv_keur`` on tyollisyys staff, ``state_funding_keur`` a year on its grants
+                   received, and other running costs on purchased services.
+=================  ==========================================================================================
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Literal, Union
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SHOCK_TYPES: tuple[str, ...] = ()
-Shock = Any
+from .baseline import LINES, UNITS
+from .calendar import MonthGrid, parse_month
+from .scenario_types import YearMonth, bounded
+
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Uncertain = bounded()
+UncertainNonNeg = bounded(0)
+UncertainShare = bounded(0, 1)
+UncertainPct = bounded(0, 500)
+UncertainDrop = bounded(0, 100)
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Point(_Strict):
+    month: YearMonth
+    persons: NonNeg
+
+
+class Period(_Strict):
+    start: YearMonth
+    end: YearMonth
+    persons_per_month: NonNeg
+
+    @model_validator(mode="after")
+    def _order(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class _ShockBase(_Strict):
+    label_fi: str = Field("", description="Finnish label in tables")
+    label_en: str = Field("", description="English label in tables")
+    source: str = ""
+
+
+def _months_increasing(points: list[Point]) -> list[Point]:
+    months = [p.month for p in points]
+    if months != sorted(months) or len(set(months)) != len(months):
+        raise ValueError(f"months must increase, got {months}")
+    return points
+
+
+class JobsShock(_ShockBase):
+    type: Literal["jobs"]
+    jobs: list[Point] = Field(min_length=1, description="direct head count by month (linear between points)")
+    scale: Uncertain = Field(1.0, description="multiplies the head count (uncertain)")
+    local_share: UncertainShare = Field(0.6, description="share of hires from the local unemployed (uncertain)")
+    indirect_multiplier: UncertainNonNeg = Field(0.5, description="indirect jobs per direct job (uncertain)")
+
+    _check = field_validator("jobs")(classmethod(lambda cls, v: _months_increasing(v)))
+
+
+class ArrivalsShock(_ShockBase):
+    type: Literal["arrivals"]
+    arrivals: list[Period] = Field(min_length=1, description="arrivals, persons a month by period")
+    scale: Uncertain = Field(1.0, description="multiplies the arrivals (uncertain)")
+    share_under_7: Share = Field(0.15, description="share of arrivals under 7 years")
+    working_age_share: Share = Field(0.6, description="share of arrivals aged 18–64")
+    months_to_home_municipality: Annotated[int, Field(ge=0, le=60)] = Field(12, description="months until a home municipality")
+    months_to_labour_force: Annotated[int, Field(ge=0, le=120)] = Field(12, description="months until labour-force entry")
+    participation: UncertainShare = Field(0.6, description="share of working-age arrivals who join the labour force (uncertain)")
+    unemployed_share: UncertainShare = Field(0.7, description="share of entrants who are unemployed at first (uncertain)")
+    compensation_years: Annotated[int, Field(ge=0, le=10)] = 3
+    compensation_7_plus_eur: NonNeg = Field(2300.0, description="€ a year per person aged 7 or over")
+    compensation_under_7_eur: NonNeg = Field(6845.0, description="€ a year per child under 7")
+    initial_assessment_eur: NonNeg = Field(700.0, description="€ per initial assessment, at arrival")
+    service_cost_eur_per_person_year: UncertainNonNeg = Field(1200.0, description="immigration-service costs while compensated (uncertain)")
+
+
+class ActivationShock(_ShockBase):
+    type: Literal["activation"]
+    target_pct: Annotated[float, Field(ge=0, le=80, allow_inf_nan=False)]
+    start: YearMonth
+    reach_by: YearMonth
+
+    @model_validator(mode="after")
+    def _order(self) -> "ActivationShock":
+        if self.reach_by < self.start:
+            raise ValueError(f"reach_by {self.reach_by} is before start {self.start}")
+        return self
+
+
+class PilotShock(_ShockBase):
+    type: Literal["pilot"]
+    persons: UncertainNonNeg = Field(description="long-term unemployed employed over the pilot (uncertain)")
+    start: YearMonth
+    end: YearMonth
+    cost_per_person_keur: NonNeg = Field(0.0, description="k€ per person employed, on tyollisyys purchased services")
+
+    @model_validator(mode="after")
+    def _order(self) -> "PilotShock":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class DownturnShock(_ShockBase):
+    type: Literal["downturn"]
+    start: YearMonth
+    inflow_increase_pct: UncertainPct = Field(description="rise of new unemployment spells at the trough, % (uncertain)")
+    vacancy_drop_pct: UncertainDrop = Field(description="fall of vacancies at the trough, % (uncertain)")
+    ramp_months: Annotated[int, Field(ge=1, le=60)] = 6
+    duration_months: Annotated[int, Field(ge=0, le=120)] = 12
+    recovery_months: Annotated[int, Field(ge=1, le=120)] = 24
+
+
+class LedgerChange(_Strict):
+    year: Annotated[int, Field(ge=2022, le=2035)]
+    unit: Literal[UNITS]  # type: ignore[valid-type]
+    line: Literal[LINES]  # type: ignore[valid-type]
+    amount_keur: Uncertain
+
+
+class LedgerShock(_ShockBase):
+    type: Literal["ledger"]
+    changes: list[LedgerChange] = Field(min_length=1)
+
+
+class ServicesTransferShock(_ShockBase):
+    type: Literal["services_transfer"]
+    start: YearMonth
+    staff_htv: UncertainNonNeg = Field(description="person-years moving to the city")
+    cost_per_htv_keur: NonNeg = Field(60.0, description="k€ a person-year, with overheads")
+    state_funding_keur: UncertainNonNeg = Field(description="k€ a year of state funding for the services")
+    other_costs_keur: NonNeg = Field(0.0, description="k€ a year of premises, IT and purchased services")
+
+
+Shock = Annotated[
+    Union[JobsShock, ArrivalsShock, ActivationShock, PilotShock, DownturnShock, LedgerShock, ServicesTransferShock],
+    Field(discriminator="type"),
+]
+SHOCK_TYPES = ("jobs", "arrivals", "activation", "pilot", "downturn", "ledger", "services_transfer")
+
+
+# ------------------------------------------------------------------------------------------ compiled arrays
 @dataclass(frozen=True)
 class LedgerEffect:
     """A shock's change to one ledger line in one year: k€, + = more revenue or more cost; (P|1,)."""
@@ -29,21 +196,134 @@ class LedgerEffect:
 
 @dataclass(frozen=True)
 class ShockArrays:
-    """Monthly additions, each (P|1, months): persons unless stated."""
+    """Monthly changes, each (P|1, months): persons unless stated."""
 
-    inflow: np.ndarray  # new unemployment spells
-    vacancies: np.ndarray  # open vacancies
-    direct_hires: np.ndarray  # hires straight from the unemployed
-    labour_force: np.ndarray  # change of the labour force (level, not flow)
+    inflow: np.ndarray  # new unemployment spells added
+    inflow_mult: np.ndarray  # × new unemployment spells
+    vacancies: np.ndarray  # open vacancies added
+    vacancy_mult: np.ndarray  # × open vacancies
+    direct_hires: np.ndarray  # hires straight from the unemployed (spread by employability)
+    long_term_hires: np.ndarray  # hires from the ≥ 12-month unemployed
+    tmt_exits: np.ndarray  # recipients past 300 days leaving for work
+    labour_force: np.ndarray  # change of the labour force (a level)
     tmt_inflow: np.ndarray  # new subsidy recipients
-    activation_pts: np.ndarray  # percentage points added to the activation target
+    activation_pts: np.ndarray  # percentage points on the activation target
     ledger: tuple[LedgerEffect, ...] = field(default_factory=tuple)
 
     @classmethod
     def zeros(cls, months: int) -> "ShockArrays":
-        z = np.zeros((1, months))
-        return cls(z, z, z, z, z, z)
+        z, one = np.zeros((1, months)), np.ones((1, months))
+        return cls(z, one, z, one, z, z, z, z, z, z)
 
 
-def compile_shocks(scenario, baseline, pd, grid) -> ShockArrays:
-    return ShockArrays.zeros(len(grid))
+def _value(v, pd, key: str) -> np.ndarray:
+    """(P|1,) a shock's number or its draws (keyed by shock id and field: common random numbers)."""
+    if isinstance(v, (int, float)):
+        return np.full(1, float(v))
+    return v.distribution().ppf(pd.uniforms(key))
+
+
+def ramp_points(points: list[Point], grid: MonthGrid) -> np.ndarray:
+    """(months,) head count: 0 before the first point, linear between points, flat after the last."""
+    xs = np.array([parse_month(p.month).astype(int) for p in points], float)
+    ys = np.array([p.persons for p in points], float)
+    m = grid.months.astype(int).astype(float)
+    out = np.interp(m, xs, ys)
+    out[m < xs[0]] = 0.0
+    return out
+
+
+def _ramp(grid: MonthGrid, start: str, months: int) -> np.ndarray:
+    """(months,) 0 before ``start``, rising linearly to 1 over ``months`` months."""
+    k = (grid.months - parse_month(start)).astype(int) + 1
+    return np.clip(k / max(months, 1), 0.0, 1.0)
+
+
+def _by_year(monthly_keur: np.ndarray, grid: MonthGrid) -> dict[int, np.ndarray]:
+    return {int(y): monthly_keur[:, grid.years == y].sum(1) for y in np.unique(grid.years)}
+
+
+def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
+    """All the scenario's shocks as monthly arrays; only months after the as-of month are touched."""
+    T = len(grid)
+    future = (grid.months > baseline.as_of).astype(float)
+    acc = {k: np.zeros((1, T)) for k in ("inflow", "vacancies", "direct_hires", "long_term_hires", "tmt_exits",
+                                          "labour_force", "tmt_inflow", "activation_pts")}
+    mult = {"inflow_mult": np.ones((1, T)), "vacancy_mult": np.ones((1, T))}
+    ledger: list[LedgerEffect] = []
+
+    def add(name: str, arr: np.ndarray) -> None:
+        acc[name] = acc[name] + arr * future
+
+    def book(sid: str, shock, suffix_fi: str, suffix_en: str, unit: str, line: str, monthly_keur: np.ndarray) -> None:
+        for year, amount in _by_year(monthly_keur * future, grid).items():
+            if np.any(amount != 0):
+                label_fi = (shock.label_fi or sid) + suffix_fi
+                label_en = (shock.label_en or sid) + suffix_en
+                ledger.append(LedgerEffect(f"{sid}.{line}", label_fi, label_en, unit, line, year, amount))
+
+    for sid, shock in scenario.shocks.items():
+        key = f"shocks.{sid}"
+        if shock.type == "jobs":
+            jobs = ramp_points(shock.jobs, grid)[None] * _value(shock.scale, pd, key + ".scale")[:, None]
+            total = jobs * (1.0 + _value(shock.indirect_multiplier, pd, key + ".indirect_multiplier")[:, None])
+            local = _value(shock.local_share, pd, key + ".local_share")[:, None]
+            change = np.diff(total, axis=1, prepend=0.0)
+            add("direct_hires", np.maximum(change, 0.0) * local)
+            add("inflow", np.maximum(-change, 0.0) * local)
+            add("labour_force", total * (1.0 - local))
+        elif shock.type == "arrivals":
+            per_month = np.zeros(T)
+            for p in shock.arrivals:
+                per_month[(grid.months >= parse_month(p.start)) & (grid.months <= parse_month(p.end))] += p.persons_per_month
+            arrivals = per_month[None] * _value(shock.scale, pd, key + ".scale")[:, None]
+            h, lf_lag, years = shock.months_to_home_municipality, shock.months_to_labour_force, shock.compensation_years
+            shifted = lambda a, k: np.pad(a, ((0, 0), (k, 0)))[:, :T]  # noqa: E731
+            compensated = sum(shifted(arrivals, h + j) for j in range(12 * years)) if years else np.zeros_like(arrivals)
+            rate_eur = shock.share_under_7 * shock.compensation_under_7_eur + (1 - shock.share_under_7) * shock.compensation_7_plus_eur
+            book(sid, shock, ": valtion korvaukset", ": state compensation", "elinvoima", "grants_received",
+                 compensated * rate_eur / 12.0 / 1000.0 + shifted(arrivals, h) * shock.initial_assessment_eur / 1000.0)
+            cost = _value(shock.service_cost_eur_per_person_year, pd, key + ".service_cost")[:, None]
+            book(sid, shock, ": palvelukulut", ": service costs", "elinvoima", "purchased_services",
+                 compensated * cost / 12.0 / 1000.0)
+            entrants = shifted(arrivals, lf_lag) * shock.working_age_share * _value(shock.participation, pd, key + ".participation")[:, None]
+            unemployed = entrants * _value(shock.unemployed_share, pd, key + ".unemployed_share")[:, None]
+            add("labour_force", np.cumsum(entrants, axis=1))
+            add("inflow", unemployed)
+            add("tmt_inflow", unemployed)
+        elif shock.type == "activation":
+            base = pd.monthly("labour.activation_target_pct")
+            span = max(int(parse_month(shock.reach_by) - parse_month(shock.start)), 0) + 1
+            add("activation_pts", (shock.target_pct - base) * _ramp(grid, shock.start, span)[None])
+        elif shock.type == "pilot":
+            active = ((grid.months >= parse_month(shock.start)) & (grid.months <= parse_month(shock.end))).astype(float)
+            persons = _value(shock.persons, pd, key + ".persons")[:, None]
+            per_month = persons * active[None] / max(active.sum(), 1.0)
+            add("long_term_hires", per_month)
+            add("tmt_exits", per_month)
+            book(sid, shock, ": palveluhankinta", ": purchased service", "tyollisyys", "purchased_services",
+                 per_month * shock.cost_per_person_keur)
+        elif shock.type == "downturn":
+            down = _ramp(grid, shock.start, shock.ramp_months)
+            rec_start = grid.months >= parse_month(shock.start) + shock.ramp_months + shock.duration_months
+            rec = np.where(rec_start, np.clip((grid.months - (parse_month(shock.start) + shock.ramp_months + shock.duration_months)).astype(int) / shock.recovery_months, 0, 1), 0)
+            depth = (down * (1.0 - rec))[None]
+            inc = _value(shock.inflow_increase_pct, pd, key + ".inflow_increase_pct")[:, None] / 100.0
+            drop = _value(shock.vacancy_drop_pct, pd, key + ".vacancy_drop_pct")[:, None] / 100.0
+            mult["inflow_mult"] = mult["inflow_mult"] * (1.0 + inc * depth * future)
+            mult["vacancy_mult"] = mult["vacancy_mult"] * (1.0 - drop * depth * future)
+        elif shock.type == "ledger":
+            for i, ch in enumerate(shock.changes):
+                amount = _value(ch.amount_keur, pd, f"{key}.changes.{i}")
+                ledger.append(LedgerEffect(f"{sid}.{ch.line}", shock.label_fi or sid, shock.label_en or sid,
+                                           ch.unit, ch.line, ch.year, amount))
+        elif shock.type == "services_transfer":
+            on = (grid.months >= parse_month(shock.start)).astype(float)[None]
+            htv = _value(shock.staff_htv, pd, key + ".staff_htv")[:, None]
+            book(sid, shock, ": henkilöstö", ": staff", "tyollisyys", "staff", on * htv * shock.cost_per_htv_keur / 12.0)
+            fund = _value(shock.state_funding_keur, pd, key + ".state_funding_keur")[:, None]
+            book(sid, shock, ": valtion rahoitus", ": state funding", "tyollisyys", "grants_received", on * fund / 12.0)
+            if shock.other_costs_keur:
+                book(sid, shock, ": muut kulut", ": other costs", "tyollisyys", "purchased_services",
+                     on * shock.other_costs_keur / 12.0)
+    return ShockArrays(ledger=tuple(ledger), **acc, **mult)

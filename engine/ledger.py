@@ -51,6 +51,7 @@ class TmtCost:
     year: np.ndarray
     booked_h1: float
     booked_h1_prev: float
+    booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.tmt.BANDS)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class LedgerForecast:
     monthly_revenue: np.ndarray  # (draws, months, units) k€ booked in each forecast month
     monthly_costs: np.ndarray  # (draws, months, units)
     monthly_tmt: np.ndarray  # (draws, months) k€ booked
+    monthly_tmt_bands: np.ndarray | None  # (draws, months, 3) k€ booked by subsidy-day band
     forecast_months: np.ndarray  # (months,) bool mask of the grid months that are forecast
 
     def revenue(self) -> np.ndarray:  # (draws, years, units)
@@ -195,6 +197,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
         years=years, lines=lines, budget=budget, tmt_year=np.broadcast_to(tmt.year, (draws, n_years)),
         drivers=tuple(drivers), monthly_revenue=monthly_rev, monthly_costs=monthly_cost,
         monthly_tmt=np.broadcast_to(tmt.booked, (draws, len(grid))), forecast_months=forecast_mask,
+        monthly_tmt_bands=tmt.booked_bands,
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .labour import LONG_TERM_MONTHS, cohort_step, job_finding, service_inflow_rate
-from .tmt import FIRST_BILLED
+from .tmt import BANDS, FIRST_BILLED, band_weights
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class PathArrays:
     exits_to_work: np.ndarray
     tmt_cost_keur: np.ndarray
     tmt_billed: np.ndarray
+    tmt_cost_bands_keur: np.ndarray  # (P, T, 3) by subsidy-day band: under 500, 500–1 000, over 1 000 days
 
 
 def run(inp: Inputs, paths: int) -> PathArrays:
@@ -82,18 +83,21 @@ def run(inp: Inputs, paths: int) -> PathArrays:
     R = np.repeat(inp.R0[None], paths, 0)
     RS = np.repeat(inp.RS0[None], paths, 0)
     out = {k: np.zeros((paths, T)) for k in PathArrays.__dataclass_fields__}
+    out["tmt_cost_bands_keur"] = np.zeros((paths, T, len(BANDS)))
+    bands_R = band_weights(len(inp.R0))  # (K, 3)
     te24_months = inp.share_U.any(axis=1)
     ones = np.ones(paths)
     for t in range(inp.t0, T):
         per_person = inp.amount_eur[:, t] * inp.weekdays[t] / 1000.0  # k€ per billed person at share 1
-        cost = (R @ inp.share_R[t]) * per_person
+        weights = inp.share_R[t][:, None] * bands_R  # (K, 3)
+        bands = (R @ weights) * per_person[:, None]
         billed = R @ inp.billed_R[t]
         if inp.services_billed[t]:
-            cost = cost + (RS @ inp.share_R[t]) * per_person
+            bands += (RS @ weights) * per_person[:, None]
             billed = billed + RS @ inp.billed_R[t]
-        if te24_months[t]:
+        if te24_months[t]:  # earnings-related recipients: all within their first 400 days
             US = U + S
-            cost = cost + (US @ inp.share_U[t]) * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
+            bands[:, 0] += (US @ inp.share_U[t]) * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
             billed = billed + US @ inp.billed_U[t]
 
         f = job_finding(inp.A, inp.vacancies[:, t], U.sum(1), inp.alpha, inp.season_exit[t])  # (P,)
@@ -119,6 +123,7 @@ def run(inp: Inputs, paths: int) -> PathArrays:
         out["long_term"][:, t] = U[:, LONG_TERM_MONTHS:].sum(1)
         out["services"][:, t] = S.sum(1)
         out["exits_to_work"][:, t] = (exits - other).sum(1) + s_work
-        out["tmt_cost_keur"][:, t] = cost
+        out["tmt_cost_keur"][:, t] = bands.sum(1)
+        out["tmt_cost_bands_keur"][:, t] = bands
         out["tmt_billed"][:, t] = billed
     return PathArrays(**out)

@@ -9,7 +9,7 @@ import math
 
 from .labour import LONG_TERM_MONTHS
 from .paths import Inputs
-from .tmt import FIRST_BILLED
+from .tmt import FIRST_BILLED, band_weights
 
 
 def _at(row_or_rows, i: int):
@@ -26,6 +26,8 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
     RS = [float(x) for x in inp.RS0]
     keys = ("unemployed", "long_term", "services", "exits_to_work", "tmt_cost_keur", "tmt_billed")
     out = {k: [0.0] * T for k in keys}
+    out["tmt_cost_bands_keur"] = [[0.0, 0.0, 0.0] for _ in range(T)]
+    bands_R = band_weights(K)
     A = float(_at(inp.A, i))
     eta = float(_at(inp.eta, i))
     r, e_s = inp.return_rate, inp.service_exit
@@ -35,17 +37,16 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         per_person = amount * inp.weekdays[t] / 1000.0
 
         # the city's bill for this benefit month, on the stock at its start
-        cost = 0.0
+        bands = [0.0, 0.0, 0.0]
         billed = 0.0
         for k in range(K):
-            cost += R[k] * inp.share_R[t, k] * per_person
-            billed += R[k] * inp.billed_R[t, k]
-            if inp.services_billed[t]:
-                cost += RS[k] * inp.share_R[t, k] * per_person
-                billed += RS[k] * inp.billed_R[t, k]
+            people = R[k] + (RS[k] if inp.services_billed[t] else 0.0)
+            for b in range(3):
+                bands[b] += people * inp.share_R[t, k] * bands_R[k, b] * per_person
+            billed += people * inp.billed_R[t, k]
         for d in range(D):
             jobseekers = U[d] + S[d]
-            cost += jobseekers * inp.share_U[t, d] * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
+            bands[0] += jobseekers * inp.share_U[t, d] * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
             billed += jobseekers * inp.billed_U[t, d]
 
         # hires: matching function, then duration profile
@@ -107,6 +108,7 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         out["long_term"][t] = sum(U[LONG_TERM_MONTHS:])
         out["services"][t] = sum(S)
         out["exits_to_work"][t] = exits_to_work
-        out["tmt_cost_keur"][t] = cost
+        out["tmt_cost_keur"][t] = sum(bands)
+        out["tmt_cost_bands_keur"][t] = bands
         out["tmt_billed"][t] = billed
     return out

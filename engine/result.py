@@ -133,6 +133,11 @@ class Result:
             for u, unit in enumerate(FINANCE_UNITS):
                 rows.add([(sid, m, unit, measure) for m in labels], arr[:, :, u])
         rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, idx])
+        if led.monthly_tmt_bands is not None:
+            from .tmt import BANDS
+
+            for b, band in enumerate(BANDS):
+                rows.add([(sid, m, "tyollisyys", f"tmt_cost_{band}_keur") for m in labels], led.monthly_tmt_bands[:, idx, b])
         if self.labour is not None:
             for measure, arr in self.labour.monthly_measures().items():
                 rows.add([(sid, m, "lahti", measure) for m in labels], arr[:, idx])

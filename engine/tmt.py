@@ -59,6 +59,15 @@ def bucket_shares(steps, n: int = K) -> np.ndarray:
     return out
 
 
+BANDS = ("under_500_days", "500_1000_days", "over_1000_days")
+
+
+def band_weights(n: int = K) -> np.ndarray:
+    """(n, 3) share of each bucket's days under 500, 500–1 000 and over 1 000 subsidy days."""
+    a500, a1000 = fraction_above(500.0, n), fraction_above(1000.0, n)
+    return np.stack([1.0 - a500, a500 - a1000, a1000], axis=1)
+
+
 def billed_fraction(steps, n: int = K) -> np.ndarray:
     """(n,) share of each bucket's days on which the city pays anything."""
     return fraction_above(steps[0][0] - 1, n)
@@ -144,7 +153,8 @@ class TmtStart:
     """The deterministic Jan–Jun run of the budget year, from the calibrated end-of-previous-year state.
 
     ``R_end``/``RS_end`` (K,): recipients at the end of the as-of month. Per month (6,): ``cost_keur``
-    (benefit month), ``billed`` (persons with a city share), ``money_over_1000_keur``, ``billed_over_500``.
+    (benefit month), ``billed`` (persons with a city share), ``money_over_1000_keur``, ``billed_over_500``;
+    ``cost_bands_keur`` (6, 3) the cost by subsidy-day band (:data:`BANDS`).
     ``inflow_ratio``: new recipients per person reaching 12 months unemployed (derived so that the
     billed stock is stationary at the start).
     """
@@ -155,6 +165,7 @@ class TmtStart:
     billed: np.ndarray
     money_over_1000_keur: np.ndarray
     billed_over_500: np.ndarray
+    cost_bands_keur: np.ndarray
     inflow_ratio: float
 
 
@@ -191,6 +202,8 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
     over500 = billed_frac * fraction_above(500.0)
     n = len(amount_eur)
     out = {k: np.zeros(n) for k in ("cost_keur", "billed", "money_over_1000_keur", "billed_over_500")}
+    out["cost_bands_keur"] = np.zeros((n, len(BANDS)))
+    weights = share[:, None] * band_weights()
     Rp, RSp = R[None], RS[None]
     for t in range(n):
         per_person = amount_eur[t] * weekdays[t] / 1000.0
@@ -198,6 +211,7 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
         out["money_over_1000_keur"][t] = Rp[0] @ over1000 * per_person
         out["billed"][t] = Rp[0] @ billed_frac
         out["billed_over_500"][t] = Rp[0] @ over500
+        out["cost_bands_keur"][t] = Rp[0] @ weights * per_person
         i = ref + 1 + t
         hazard = (hire_hazard[i] * (1.0 + kappa) * psi_r)[None]
         s = service_inflow_rate(np.array([activation[i]]), r, e_s)

@@ -6,11 +6,11 @@ entered with (time in services pauses the clock). Bucket D−1 holds everyone at
 
 Each month, in this order:
 
-1. hires: hazard ``e(d) = A·(V/U)^(1−α)·ψ(d)·season_exit`` with ``ψ(d) = ψ∞ + (1−ψ∞)·exp(−d/τ)``
-   (so hires = A·U^α·V^(1−α) × the stock's mean employability), plus direct hires of a shock
-   (e.g. a factory hiring locals) spread by ψ; exits to education and out of the labour force
-   in fixed ratio to hires (the trial's ended relationships: 5.2 and 7.5 per 44.1 employed);
-   exit probability ``1 − exp(−hazard)``;
+1. hires: monthly probability ``e(d) = A·(V/U)^(1−α)·ψ(d)·season_exit`` with
+   ``ψ(d) = ψ∞ + (1−ψ∞)·exp(−d/τ)`` (so hires = A·U^α·V^(1−α) × the stock's mean employability), plus
+   direct hires of a shock (a factory hiring locals) spread by ψ; exits to education and out of the
+   labour force in fixed ratio to hires (the trial's ended relationships: 5.2 and 7.5 per 44.1
+   employed); a path's rates are scaled down together if they would take more than 95 % of a bucket;
 2. of those still unemployed, a share ``s`` enters services; ``s = a/(1−a)·(r + e_S)`` steers
    the activation rate towards its target ``a`` (the steady state of in- and outflow);
 3. services end: back to unemployment at rate ``r = 1/service_months`` (same duration), or to a job at ``e_S``;
@@ -65,25 +65,35 @@ def service_inflow_rate(target_share: np.ndarray, return_rate: float, service_ex
     return np.minimum(a / (1.0 - a) * (return_rate + service_exit), 0.95)
 
 
-def cohort_step(X: np.ndarray, XS: np.ndarray, hazard: np.ndarray, s: np.ndarray, r: float, e_s: float,
-                inflow: np.ndarray):
-    """One month of a duration-bucketed stock with services. Shapes: X, XS, hazard (P, B); s, inflow (P,).
+MAX_EXIT = 0.95  # a month's exit probability is capped here (shocks can ask for more hires than people)
 
-    Returns (X_new, XS_new, exits (P, B), service_exits_to_work (P,), aged (P, B)) where ``aged[:, b]`` is
-    the number moving from bucket b to b+1 (its last column stays in the open-ended bucket).
+
+def capped_rates(f: np.ndarray, f_direct: np.ndarray, kappa: float) -> tuple[np.ndarray, np.ndarray]:
+    """Scale (hire rate, direct-hire rate) per path so that the all-exits rate at ψ = 1 stays ≤ MAX_EXIT."""
+    total = f * (1.0 + kappa) + f_direct
+    scale = np.minimum(1.0, MAX_EXIT / np.maximum(total, 1e-12))
+    return f * scale, f_direct * scale
+
+
+def cohort_step(X: np.ndarray, XS: np.ndarray, keep: np.ndarray, s: np.ndarray, r: float, e_s: float,
+                inflow: np.ndarray):
+    """One month of a duration-bucketed stock with services. Shapes: X, XS, keep (P, B); s, inflow (P,).
+
+    ``keep`` = 1 − each bucket's probability of leaving this month (for work, education or out of the
+    labour force); the exits are ``X·(1 − keep)`` and the moves from services to work ``XS·e_S`` (callers
+    sum them with matrix–vector products). Returns (X_new, XS_new, aged (P, B)) where ``aged[:, b]`` moves
+    from bucket b to b+1 (the last column stays in the open-ended bucket).
     """
-    exits = X * (1.0 - np.exp(-hazard))
-    surv = X - exits
-    to_s = surv * s[:, None]
-    aged = surv - to_s
-    ret = XS * r
-    s_work = XS * e_s
-    XS_new = XS - ret - s_work + to_s
-    X_new = ret.copy()
+    aged = X * keep
+    to_s = aged * s[:, None]
+    aged -= to_s
+    X_new = XS * r  # back from services, at the duration they left with
     X_new[:, 1:] += aged[:, :-1]
     X_new[:, -1] += aged[:, -1]
     X_new[:, 0] += inflow
-    return X_new, XS_new, exits, s_work.sum(axis=1), aged
+    XS_new = XS * (1.0 - r - e_s)
+    XS_new += to_s
+    return X_new, XS_new, aged
 
 
 @dataclass(frozen=True)
@@ -155,10 +165,10 @@ def _interp_points(months: np.ndarray, points: dict[str, float]) -> np.ndarray:
     return np.interp(months.astype(int).astype(float), xs[order], ys[order])
 
 
-def steady_shape(hazard: np.ndarray, s: float, r: float, e_s: float) -> np.ndarray:
+def steady_shape(p_exit: np.ndarray, s: float, r: float, e_s: float) -> np.ndarray:
     """(B,) steady-state open stock per unit inflow. Services pause the clock, so of those sent to
     services only the share that finds work there, e_S / (r + e_S), is lost to the bucket."""
-    keep = np.exp(-hazard) * (1.0 - s * e_s / (r + e_s))
+    keep = (1.0 - p_exit) * (1.0 - s * e_s / (r + e_s))
     shape = np.concatenate([[1.0], np.cumprod(keep[:-1])])
     shape[-1] /= max(1.0 - keep[-1], 1e-9)
     return shape
@@ -188,7 +198,7 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
     moy = month_of_year(months)
 
     # the 6/2021 stock: steady-state shape at 6/2021's hazards, scaled to its short- and long-term counts
-    f0 = job_finding(A, prev.vacancies, prev.unemployed, lc.alpha, 1.0)
+    f0 = min(job_finding(A, prev.vacancies, prev.unemployed, lc.alpha, 1.0), MAX_EXIT / (1.0 + lc.kappa))
     s0 = service_inflow_rate(prev.activation_rate_pct / 100.0, lc.return_rate, lc.service_exit)
     shape = steady_shape(f0 * lc.psi * (1.0 + lc.kappa), float(s0), lc.return_rate, lc.service_exit)
     U = split_rescale(shape, prev.unemployed - prev.long_term_unemployed, prev.long_term_unemployed)[None]
@@ -198,11 +208,14 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
     n = len(months)
     out = {k: np.zeros(n) for k in ("unemployed", "long_term", "services", "hire_hazard", "new_long_term", "exits_to_work")}
     for t in range(n):
-        f = job_finding(A, np.array([vac[t]]), U.sum(1), lc.alpha, lc.season_exit[moy[t]])
-        hazard = f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
+        f, _ = capped_rates(job_finding(A, np.array([vac[t]]), U.sum(1), lc.alpha, lc.season_exit[moy[t]]),
+                            np.zeros(1), lc.kappa)
+        p_exit = f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
         s = service_inflow_rate(np.array([act[t]]), lc.return_rate, lc.service_exit)
         inflow = np.array([inflow0 * lc.season_in[moy[t]]])
-        U, S, exits, s_work, aged = cohort_step(U, S, hazard, s, lc.return_rate, lc.service_exit, inflow)
+        exits = U * p_exit
+        s_work = S.sum(1) * lc.service_exit
+        U, S, aged = cohort_step(U, S, 1.0 - p_exit, s, lc.return_rate, lc.service_exit, inflow)
         out["unemployed"][t] = U.sum()
         out["long_term"][t] = U[0, LONG_TERM_MONTHS:].sum()
         out["services"][t] = S.sum()

@@ -6,11 +6,11 @@ months). The only Python loop is over months; every path moves in the same numpy
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .labour import LONG_TERM_MONTHS, cohort_step, job_finding, service_inflow_rate
+from .labour import LONG_TERM_MONTHS, MAX_EXIT, capped_rates, cohort_step, job_finding, service_inflow_rate
 from .tmt import BANDS, FIRST_BILLED, band_weights
 
 
@@ -76,54 +76,84 @@ class PathArrays:
     tmt_cost_bands_keur: np.ndarray  # (P, T, 3) by subsidy-day band: under 500, 500–1 000, over 1 000 days
 
 
-def run(inp: Inputs, paths: int) -> PathArrays:
+PER_PATH = ("A", "eta", "inflow", "vacancies", "activation", "direct_hires", "long_term_hires", "tmt_exits",
+            "labour_force", "tmt_inflow_extra", "amount_eur")
+BLOCK = 1024  # paths moved together: a block's states stay in the CPU cache through the month loop
+
+
+def run(inp: Inputs, paths: int, block: int = BLOCK) -> PathArrays:
+    """All paths, a block of paths at a time (cache blocking: every block is one vectorised loop;
+    a path's numbers do not depend on the block it falls in)."""
     T = inp.months
+    out = {k: np.zeros((paths, T)) for k in PathArrays.__dataclass_fields__}
+    out["tmt_cost_bands_keur"] = np.zeros((paths, T, len(BANDS)))
+    for a in range(0, paths, block):
+        z = min(a + block, paths)
+        rows = {k: getattr(inp, k)[a:z] if getattr(inp, k).shape[0] == paths > 1 else getattr(inp, k) for k in PER_PATH}
+        part = _run_block(replace(inp, **rows), z - a)
+        for k, v in part.items():
+            out[k][a:z] = v
+    return PathArrays(**out)
+
+
+def _run_block(inp: Inputs, paths: int) -> dict[str, np.ndarray]:
+    T, D, K = inp.months, len(inp.U0), len(inp.R0)
+    L = LONG_TERM_MONTHS
     U = np.repeat(inp.U0[None], paths, 0)
     S = np.repeat(inp.S0[None], paths, 0)
     R = np.repeat(inp.R0[None], paths, 0)
     RS = np.repeat(inp.RS0[None], paths, 0)
-    out = {k: np.zeros((paths, T)) for k in PathArrays.__dataclass_fields__}
-    out["tmt_cost_bands_keur"] = np.zeros((paths, T, len(BANDS)))
-    bands_R = band_weights(len(inp.R0))  # (K, 3)
+    # sums over buckets as matrix–vector products (much faster than row sums over a short axis)
+    all_d, long_d = np.ones(D), (np.arange(D) >= L).astype(float)
+    all_k, billed_k = np.ones(K), (np.arange(K) >= FIRST_BILLED).astype(float)
+    keys = [k for k in PathArrays.__dataclass_fields__ if k != "tmt_cost_bands_keur"]
+    rows = {k: np.zeros((T, paths)) for k in keys}  # month-major while filling: each write is contiguous
+    band_rows = np.zeros((T, paths, len(BANDS)))
+    bands_R = band_weights(K)  # (K, 3)
     te24_months = inp.share_U.any(axis=1)
     ones = np.ones(paths)
     for t in range(inp.t0, T):
-        per_person = inp.amount_eur[:, t] * inp.weekdays[t] / 1000.0  # k€ per billed person at share 1
+        # the city's bill for this benefit month, on the stock at its start
+        per_person = inp.amount_eur[:, t] * inp.weekdays[t] / 1000.0 * ones  # k€ per billed person at share 1
         weights = inp.share_R[t][:, None] * bands_R  # (K, 3)
-        bands = (R @ weights) * per_person[:, None]
-        billed = R @ inp.billed_R[t]
-        if inp.services_billed[t]:
-            bands += (RS @ weights) * per_person[:, None]
-            billed = billed + RS @ inp.billed_R[t]
+        billed_stock = R + RS if inp.services_billed[t] else R
+        bands = (billed_stock @ weights) * per_person[:, None]
+        billed = billed_stock @ inp.billed_R[t]
         if te24_months[t]:  # earnings-related recipients: all within their first 400 days
             US = U + S
             bands[:, 0] += (US @ inp.share_U[t]) * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
             billed = billed + US @ inp.billed_U[t]
 
-        f = job_finding(inp.A, inp.vacancies[:, t], U.sum(1), inp.alpha, inp.season_exit[t])  # (P,)
-        f_direct = inp.direct_hires[:, t] / np.maximum(U @ inp.psi, 1e-9)
-        f_long = inp.long_term_hires[:, t] / np.maximum(U[:, LONG_TERM_MONTHS:].sum(1), 1e-9)
-        per_psi = f * (1.0 + inp.kappa) + f_direct  # all exits per unit of employability
-        hazard = per_psi[:, None] * inp.psi[None]
-        hazard[:, LONG_TERM_MONTHS:] += f_long[:, None]
+        # monthly exit probabilities: hires by matching, a shock's direct and long-term hires
+        U_psi = U @ inp.psi
+        U_long = U @ long_d
+        f, f_direct = capped_rates(job_finding(inp.A, inp.vacancies[:, t], U @ all_d, inp.alpha, inp.season_exit[t]) * ones,
+                                   inp.direct_hires[:, t] / np.maximum(U_psi, 1e-9), inp.kappa)
+        per_psi = f * (1.0 + inp.kappa) + f_direct
+        f_long = np.minimum(inp.long_term_hires[:, t] / np.maximum(U_long, 1e-9), MAX_EXIT - per_psi)
+        keep = np.multiply.outer(-per_psi, inp.psi)
+        keep += 1.0
+        keep[:, L:] -= f_long[:, None]
         s = service_inflow_rate(inp.activation[:, t] * ones, inp.return_rate, inp.service_exit)
-        U, S, exits, s_work, aged = cohort_step(U, S, hazard, s, inp.return_rate, inp.service_exit, inp.inflow[:, t] * ones)
-        # exits to education and out of the labour force are the f·κ·ψ part of each bucket's hazard
-        other = exits * np.divide((f * inp.kappa)[:, None] * inp.psi[None], hazard, out=np.zeros_like(hazard),
-                                  where=hazard > 0)
-        new_long_term = aged[:, LONG_TERM_MONTHS - 1]
+        exits_to_work = (f + f_direct) * U_psi + f_long * U_long + (S @ all_d) * inp.service_exit
+        U, S, aged = cohort_step(U, S, keep, s, inp.return_rate, inp.service_exit, inp.inflow[:, t] * ones)
 
-        # the long-term recipients' exits carry no seasonal swing (summer jobs and school leavers are short spells)
-        r_hazard = (inp.eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct))[:, None] * inp.psi_r[None]
-        r_hazard[:, FIRST_BILLED:] += (inp.tmt_exits[:, t] / np.maximum(R[:, FIRST_BILLED:].sum(1), 1e-9))[:, None]
-        r_inflow = inp.inflow_ratio * new_long_term + inp.tmt_inflow_extra[:, t]
-        R, RS, *_ = cohort_step(R, RS, r_hazard, s, inp.return_rate, inp.service_exit, r_inflow)
+        # recipients: the jobseekers' rates without the seasonal swing (long spells), a pilot's exits
+        r_per_psi = np.minimum(inp.eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct), MAX_EXIT)
+        r_pilot = np.minimum(inp.tmt_exits[:, t] / np.maximum(R @ billed_k, 1e-9), MAX_EXIT - r_per_psi)
+        r_keep = np.multiply.outer(-r_per_psi, inp.psi_r)
+        r_keep += 1.0
+        r_keep[:, FIRST_BILLED:] -= r_pilot[:, None]
+        r_inflow = inp.inflow_ratio * aged[:, L - 1] + inp.tmt_inflow_extra[:, t]
+        R, RS, _ = cohort_step(R, RS, r_keep, s, inp.return_rate, inp.service_exit, r_inflow)
 
-        out["unemployed"][:, t] = U.sum(1)
-        out["long_term"][:, t] = U[:, LONG_TERM_MONTHS:].sum(1)
-        out["services"][:, t] = S.sum(1)
-        out["exits_to_work"][:, t] = (exits - other).sum(1) + s_work
-        out["tmt_cost_keur"][:, t] = bands.sum(1)
-        out["tmt_cost_bands_keur"][:, t] = bands
-        out["tmt_billed"][:, t] = billed
-    return PathArrays(**out)
+        rows["unemployed"][t] = U @ all_d
+        rows["long_term"][t] = U @ long_d
+        rows["services"][t] = S @ all_d
+        rows["exits_to_work"][t] = exits_to_work
+        rows["tmt_cost_keur"][t] = bands @ np.ones(len(BANDS))
+        rows["tmt_billed"][t] = billed
+        band_rows[t] = bands
+    out = {k: np.ascontiguousarray(v.T) for k, v in rows.items()}
+    out["tmt_cost_bands_keur"] = np.ascontiguousarray(band_rows.transpose(1, 0, 2))
+    return out

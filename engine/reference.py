@@ -5,9 +5,7 @@ Written for reading, not speed: every flow is a named local, bucket by bucket. I
 """
 from __future__ import annotations
 
-import math
-
-from .labour import LONG_TERM_MONTHS
+from .labour import LONG_TERM_MONTHS, MAX_EXIT
 from .paths import Inputs
 from .tmt import FIRST_BILLED, band_weights
 
@@ -49,15 +47,18 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
             bands[0] += jobseekers * inp.share_U[t, d] * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
             billed += jobseekers * inp.billed_U[t, d]
 
-        # hires: matching function, then duration profile
+        # hires: matching function, then duration profile; a path's rates are capped together at 95 %
         unemployed = sum(U)
         vacancies = max(float(_at(inp.vacancies, i)[t]), 0.0)
         f = A * (vacancies / max(unemployed, 1e-9)) ** (1.0 - inp.alpha) * inp.season_exit[t]
         weighted = sum(U[d] * inp.psi[d] for d in range(D))
         f_direct = float(_at(inp.direct_hires, i)[t]) / max(weighted, 1e-9)
-        long_term_now = sum(U[LONG_TERM_MONTHS:])
-        f_long = float(_at(inp.long_term_hires, i)[t]) / max(long_term_now, 1e-9)
+        total = f * (1.0 + inp.kappa) + f_direct
+        scale = min(1.0, MAX_EXIT / max(total, 1e-12))
+        f, f_direct = f * scale, f_direct * scale
         per_psi = f * (1.0 + inp.kappa) + f_direct
+        long_term_now = sum(U[LONG_TERM_MONTHS:])
+        f_long = min(float(_at(inp.long_term_hires, i)[t]) / max(long_term_now, 1e-9), MAX_EXIT - per_psi)
 
         target = min(max(float(_at(inp.activation, i)[t]), 0.0), 0.95)
         s = min(target / (1.0 - target) * (r + e_s), 0.95)
@@ -68,9 +69,9 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         exits_to_work = 0.0
         new_long_term = 0.0
         for d in range(D):
-            hazard = per_psi * inp.psi[d] + (f_long if d >= LONG_TERM_MONTHS else 0.0)
-            leaving = U[d] * (1.0 - math.exp(-hazard))
-            to_other = leaving * (f * inp.kappa * inp.psi[d]) / hazard if hazard > 0 else 0.0
+            p_exit = per_psi * inp.psi[d] + (f_long if d >= LONG_TERM_MONTHS else 0.0)
+            leaving = U[d] * p_exit
+            to_other = U[d] * f * inp.kappa * inp.psi[d]
             exits_to_work += leaving - to_other
             staying = U[d] - leaving
             to_services = staying * s
@@ -85,16 +86,15 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
                 new_long_term = ageing
         new_U[0] += float(_at(inp.inflow, i)[t])
 
-        # subsidy recipients: same flows, their own hazard and inflow
-        r_per_psi = eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct)
+        # subsidy recipients: the same flows with their own rates (no seasonal swing) and inflow
+        r_per_psi = min(eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct), MAX_EXIT)
         billed_now = sum(R[FIRST_BILLED:])
-        r_pilot = float(_at(inp.tmt_exits, i)[t]) / max(billed_now, 1e-9)
+        r_pilot = min(float(_at(inp.tmt_exits, i)[t]) / max(billed_now, 1e-9), MAX_EXIT - r_per_psi)
         new_R = [0.0] * K
         new_RS = [0.0] * K
         for k in range(K):
-            hazard = r_per_psi * inp.psi_r[k] + (r_pilot if k >= FIRST_BILLED else 0.0)
-            leaving = R[k] * (1.0 - math.exp(-hazard))
-            staying = R[k] - leaving
+            p_exit = r_per_psi * inp.psi_r[k] + (r_pilot if k >= FIRST_BILLED else 0.0)
+            staying = R[k] * (1.0 - p_exit)
             to_services = staying * s
             ageing = staying - to_services
             back = RS[k] * r

@@ -180,15 +180,15 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
     so the billed stock neither collapses nor swells by construction; its inflow ratio is derived from it.
     Shapes: per-month arrays (months,).
     """
-    from .labour import cohort_step, service_inflow_rate, steady_shape
+    from .labour import MAX_EXIT, cohort_step, service_inflow_rate, steady_shape
 
     s_ref = float(service_inflow_rate(np.array([activation[ref]]), r, e_s)[0])
-    h_ref = hire_hazard.mean() * (1.0 + kappa) * psi_r
+    h_ref = np.minimum(hire_hazard.mean() * (1.0 + kappa) * psi_r, MAX_EXIT)
     shape = steady_shape(h_ref, s_ref, r, e_s)
     R = np.zeros(K)
     for (lo, hi), m in zip(SEGMENTS, masses):
         R[lo:hi] = m * shape[lo:hi] / shape[lo:hi].sum()
-    loss = 1.0 - np.exp(-h_ref) * (1.0 - s_ref * e_s / (r + e_s))  # exits, and work found from services
+    loss = 1.0 - (1.0 - h_ref) * (1.0 - s_ref * e_s / (r + e_s))  # exits, and work found from services
     billed_exits = (R[FIRST_BILLED:] * loss[FIRST_BILLED:]).sum()
     n0 = billed_exits / shape[FIRST_BILLED]
     R[:FIRST_BILLED] = n0 * shape[:FIRST_BILLED]
@@ -213,7 +213,7 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
         out["billed_over_500"][t] = Rp[0] @ over500
         out["cost_bands_keur"][t] = Rp[0] @ weights * per_person
         i = ref + 1 + t
-        hazard = (hire_hazard[i] * (1.0 + kappa) * psi_r)[None]
+        hazard = np.minimum(hire_hazard[i] * (1.0 + kappa) * psi_r, MAX_EXIT)[None]
         s = service_inflow_rate(np.array([activation[i]]), r, e_s)
-        Rp, RSp, *_ = cohort_step(Rp, RSp, hazard, s, r, e_s, np.array([ratio * new_long_term[i]]))
+        Rp, RSp, _ = cohort_step(Rp, RSp, 1.0 - hazard, s, r, e_s, np.array([ratio * new_long_term[i]]))
     return TmtStart(R_end=Rp[0], RS_end=RSp[0], inflow_ratio=ratio, **out)

@@ -90,8 +90,11 @@ def test_same_seed_same_numbers_bit_for_bit(baseline, baseline_scenario, mc):
 
 
 def test_paths_do_not_depend_on_how_many_are_drawn(baseline, baseline_scenario, mc):
+    # a path's draws come from keyed streams, whatever the count; only the last bits of the sums
+    # can differ (BLAS kernels add a block of 50 rows in another order than one of 400)
     few = engine.simulate(baseline, baseline_scenario, draws=50, seed=7)
-    assert np.array_equal(few.labour.unemployed, mc.labour.unemployed[:50])
+    np.testing.assert_allclose(few.labour.unemployed, mc.labour.unemployed[:50], rtol=1e-12)
+    np.testing.assert_allclose(few.ledger.monthly_tmt, mc.ledger.monthly_tmt[:50], rtol=1e-12)
 
 
 @pytest.mark.parametrize("scenario", ["baseline.toml", "te24_reform.toml"])

@@ -35,13 +35,18 @@ FINANCE_UNITS = UNITS + ("etp",)
 def summarise(values: np.ndarray) -> np.ndarray:
     """(draws, k) → (k, 4): mean, P10, P50, P90 along the paths axis.
 
-    Percentiles interpolate linearly between order statistics, as numpy's default method, but one
-    sort serves all three.
+    Percentiles interpolate linearly between order statistics, as numpy's default method. One sort
+    serves all three, done on a transposed copy so that each series' draws are contiguous (several
+    times faster than sorting down the columns, or np.percentile).
+
+    >>> summarise(np.arange(11.0)[:, None]).tolist()
+    [[5.0, 1.0, 5.0, 9.0]]
     """
     x = np.asarray(values, dtype=float)
     x = x.reshape(x.shape[0], -1)
     n = x.shape[0]
-    s = np.sort(x, axis=0)
+    s = np.ascontiguousarray(x.T)  # (k, draws)
+    s.sort(axis=1)
     out = np.empty((x.shape[1], 4))
     out[:, 0] = x.mean(axis=0)
     for j, q in enumerate(QUANTILES, start=1):
@@ -49,7 +54,7 @@ def summarise(values: np.ndarray) -> np.ndarray:
         lo = int(np.floor(pos))
         hi = min(lo + 1, n - 1)
         frac = pos - lo
-        out[:, j] = s[lo] + frac * (s[hi] - s[lo])
+        out[:, j] = s[:, lo] + frac * (s[:, hi] - s[:, lo])
     return out
 
 
@@ -66,9 +71,8 @@ class _Rows:
         self.blocks.append(values)
 
     def frame(self, key_columns: Sequence[str]) -> pd.DataFrame:
-        draws = max(b.shape[0] for b in self.blocks)
-        stacked = np.concatenate([np.broadcast_to(b, (draws, b.shape[1])) for b in self.blocks], axis=1)
-        stats = summarise(stacked)
+        # a block the same on every path (one row) needs no sort: all four statistics are its value
+        stats = np.concatenate([np.repeat(b.T, 4, axis=1) if b.shape[0] == 1 else summarise(b) for b in self.blocks])
         df = pd.DataFrame(self.keys, columns=list(key_columns))
         for j, c in enumerate(STAT_COLUMNS):
             df[c] = stats[:, j]

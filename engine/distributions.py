@@ -82,7 +82,7 @@ class Distribution:
             raise DistributionError(f"{name} takes {', '.join(required + optional)}; not {', '.join(unknown)}")
         args = {k: _check_number(k, v) for k, v in spec.items()}
         _check_ranges(name, args)
-        return cls(name, tuple(sorted(args.items())))
+        return cls(name, tuple(args.items()))
 
     def to_mapping(self) -> dict[str, Any]:
         return {"dist": self.name, **dict(self.args)}

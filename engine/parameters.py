@@ -100,7 +100,8 @@ def _bounds(v: float, d: ParamDef) -> None:
 def _range(d: ParamDef) -> str:
     lo = "-inf" if d.min is None else f"{d.min:g}"
     hi = "inf" if d.max is None else f"{d.max:g}"
-    return f"[{lo}, {hi}] {d.unit}".rstrip()
+    unit = "" if d.unit in ("1", "") else f" {d.unit}"
+    return f"[{lo}, {hi}]{unit}"
 
 
 def _scalar_value(value: Any, d: ParamDef) -> Any:

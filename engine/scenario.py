@@ -179,10 +179,24 @@ class Scenario:
         )
 
 
-def _known_fields() -> dict[str, list[str]]:
-    out = {"": sorted(ScenarioFile.model_fields), "settings": sorted(Settings.model_fields),
-           "description": sorted(Description.model_fields)}
-    return out
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys allowed in the table at ``loc`` of a scenario file (for "did you mean")."""
+    from .shocks import SHOCK_MODELS
+
+    models = {(): ScenarioFile, ("settings",): Settings, ("description",): Description}
+    if loc in models:
+        return list(models[loc].model_fields)
+    if len(loc) == 2 and loc[0] == "adjustments":
+        return list(Adjustment.model_fields)
+    if len(loc) >= 2 and loc[0] == "shocks":
+        model = SHOCK_MODELS.get(str(loc[2])) if len(loc) > 2 else None
+        if model is not None and len(loc) == 3:
+            return list(model.model_fields)
+        if model is not None and len(loc) == 5:  # a row of a list inside a shock
+            inner = model.model_fields[str(loc[3])].annotation
+            args = getattr(inner, "__args__", ())
+            return list(args[0].model_fields) if args and hasattr(args[0], "model_fields") else []
+    return []
 
 
 def _flatten_parameters(raw: Any, file: str) -> dict[str, Any]:
@@ -253,7 +267,7 @@ def _validate_file(doc: dict[str, Any], label: str) -> ScenarioFile:
     try:
         return ScenarioFile.model_validate(doc)
     except ValidationError as exc:
-        field, msg = first_error(exc, _known_fields())
+        field, msg = first_error(exc, _allowed_keys, tags=SHOCK_TYPES)
         raise UserError(msg, file=label, field=field) from None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .distributions import NAMES as DIST_NAMES
 from .distributions import Distribution, DistributionError
@@ -31,5 +31,14 @@ class DistSpec(BaseModel):
 
 
 def bounded(lo: float | None = None, hi: float | None = None):
-    """A number within [lo, hi] or a distribution: an *uncertain* field."""
-    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)] | DistSpec
+    """A number within [lo, hi] or a distribution whose 0.1–99.9 % span stays within: an *uncertain* field."""
+
+    def within(spec: DistSpec) -> DistSpec:
+        d = spec.distribution()
+        a, b = float(d.ppf(0.001)), float(d.ppf(0.999))
+        if (lo is not None and a < lo) or (hi is not None and b > hi):
+            span = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+            raise ValueError(f"{d} reaches outside the allowed range {span} (0.1–99.9 % span {a:g}…{b:g})")
+        return spec
+
+    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)] | Annotated[DistSpec, AfterValidator(within)]

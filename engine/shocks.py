@@ -177,7 +177,9 @@ Shock = Annotated[
     Union[JobsShock, ArrivalsShock, ActivationShock, PilotShock, DownturnShock, LedgerShock, ServicesTransferShock],
     Field(discriminator="type"),
 ]
-SHOCK_TYPES = ("jobs", "arrivals", "activation", "pilot", "downturn", "ledger", "services_transfer")
+SHOCK_MODELS = {m.model_fields["type"].annotation.__args__[0]: m for m in
+                (JobsShock, ArrivalsShock, ActivationShock, PilotShock, DownturnShock, LedgerShock, ServicesTransferShock)}
+SHOCK_TYPES = tuple(SHOCK_MODELS)
 
 
 # ------------------------------------------------------------------------------------------ compiled arrays

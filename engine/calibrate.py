@@ -46,6 +46,7 @@ class Target:
     target: float
     fitted: float
     source: str
+    kind: str = "report"  # report: a figure printed in the report (fit within 1 %); history, derived: best fit
 
     @property
     def error_pct(self) -> float:
@@ -116,7 +117,7 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
     months = [str(m) for m in h.months]
     out = [Target(f"{'työttömät' if k == 'unemployed' else 'pitkäaikaistyöttömät'} {m}", "persons", v,
                   float(getattr(h, "unemployed" if k == "unemployed" else "long_term")[months.index(m)]),
-                  "TEM history (DOMAIN.md)")
+                  "TEM history (DOMAIN.md)", "report" if m == baseline.labour.as_of else "history")
            for m, k, v in targets]
     return _labour_values(fit.x), out
 
@@ -186,7 +187,9 @@ def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], l
              ("laskutetut 6/2022 ÷ 1/2022 (johdettu 2021: 20,5 milj. €)", "ratio"))
     sources = ["Työllisyyspalvelujen toiminnan vaikuttavuuden kuvaus"] * 2 + ["Työllisyyden tilannekatsaus, kuntakokeilu"] * 2 \
         + ["derived from TMT 2021 (20.5 M€) and the 2021 daily rate"]
-    out = [Target(n, u, float(g), float(v), src) for (n, u), g, v, src in zip(names, goal(share), got, sources)]
+    kinds = ["report"] * 4 + ["derived"]
+    out = [Target(n, u, float(g), float(v), src, kind)
+           for (n, u), g, v, src, kind in zip(names, goal(share), got, sources, kinds)]
     return dict(zip(TMT_PARAMS, map(float, fit.x))), out
 
 
@@ -209,7 +212,7 @@ def fit_forecast_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[st
 
     inflow = brentq(lambda i: after_a_year(i) - goal, 10.0, 20000.0, xtol=1e-6)
     target = Target(f"työttömät {as_of + 12} (trendi {trend:+.1f} %/v)", "persons", goal, after_a_year(inflow),
-                    "labour.baseline_trend_pct_per_year (the report's outlook)")
+                    "labour.baseline_trend_pct_per_year (the report's outlook)", "derived")
     return {FORECAST_PARAM: float(inflow)}, [target]
 
 
@@ -236,7 +239,7 @@ def write(cal: Calibration, path: Path | None = None) -> Path:
     doc = {
         "fitted_on": cal.fitted_on,
         "values": cal.values,
-        "targets": [{"name": t.name, "unit": t.unit, "target": t.target, "fitted": round(t.fitted, 3),
+        "targets": [{"name": t.name, "kind": t.kind, "unit": t.unit, "target": t.target, "fitted": round(t.fitted, 3),
                      "error_pct": round(t.error_pct, 3), "source": t.source} for t in cal.targets],
     }
     text = "# Written by `ennuste calibrate`; these values override engine/data/parameters.toml.\n" + tomli_w.dumps(doc)
@@ -247,12 +250,18 @@ def write(cal: Calibration, path: Path | None = None) -> Path:
 
 
 def table(cal: Calibration) -> str:
-    lines = [f"Kalibrointi / calibration, {cal.fitted_on}",
-             f"{'tavoite / target':<44}{'target':>11}{'fitted':>11}{'error %':>9}"]
-    for t in cal.targets:
-        lines.append(f"{t.name + ' (' + t.unit + ')':<44}{t.target:>11.1f}{t.fitted:>11.1f}{t.error_pct:>+9.2f}")
+    lines = [f"Kalibrointi / calibration, {cal.fitted_on}"]
+    heads = {"report": "report figures (fit within 1 %)", "history": "TEM history 2021–22 (best fit)",
+             "derived": "derived targets (best fit, see the sources)"}
+    for kind, head in heads.items():
+        rows = [t for t in cal.targets if t.kind == kind]
+        if not rows:
+            continue
+        lines.append(f"{head:<58}{'target':>11}{'fitted':>11}{'error %':>9}")
+        for t in rows:
+            lines.append(f"  {t.name + ' (' + t.unit + ')':<56}{t.target:>11.1f}{t.fitted:>11.1f}{t.error_pct:>+9.2f}")
     lines.append("")
     lines.append("fitted parameters:")
     for k, v in cal.values.items():
-        lines.append(f"  {k:<36}{v:>12.5g}")
+        lines.append(f"  {k:<44}{v:>12.5g}")
     return "\n".join(lines)

@@ -259,7 +259,8 @@ def table(cal: Calibration) -> str:
             continue
         lines.append(f"{head:<58}{'target':>11}{'fitted':>11}{'error %':>9}")
         for t in rows:
-            lines.append(f"  {t.name + ' (' + t.unit + ')':<56}{t.target:>11.1f}{t.fitted:>11.1f}{t.error_pct:>+9.2f}")
+            digits = 3 if t.unit == "ratio" else 1
+            lines.append(f"  {t.name + ' (' + t.unit + ')':<56}{t.target:>11.{digits}f}{t.fitted:>11.{digits}f}{t.error_pct:>+9.2f}")
     lines.append("")
     lines.append("fitted parameters:")
     for k, v in cal.values.items():

@@ -63,16 +63,19 @@ class Point(_Strict):
     persons: NonNeg
 
 
+def _in_order(model, first: str, then: str):
+    a, b = getattr(model, first), getattr(model, then)
+    if b < a:
+        raise ValueError(f"{then} {b} is before {first} {a}")
+    return model
+
+
 class Period(_Strict):
     start: YearMonth
     end: YearMonth
     persons_per_month: NonNeg
 
-    @model_validator(mode="after")
-    def _order(self) -> "Period":
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "end"))
 
 
 class _ShockBase(_Strict):
@@ -111,7 +114,7 @@ class ArrivalsShock(_ShockBase):
     compensation_years: Annotated[int, Field(ge=0, le=10)] = 3
     compensation_7_plus_eur: NonNeg = Field(2300.0, description="€ a year per person aged 7 or over")
     compensation_under_7_eur: NonNeg = Field(6845.0, description="€ a year per child under 7")
-    initial_assessment_eur: NonNeg = Field(700.0, description="€ per initial assessment, at arrival")
+    initial_assessment_eur: NonNeg = Field(700.0, description="€ per initial assessment, booked when the home municipality is granted")
     service_cost_eur_per_person_year: UncertainNonNeg = Field(1200.0, description="immigration-service costs while compensated (uncertain)")
 
 
@@ -121,11 +124,7 @@ class ActivationShock(_ShockBase):
     start: YearMonth
     reach_by: YearMonth
 
-    @model_validator(mode="after")
-    def _order(self) -> "ActivationShock":
-        if self.reach_by < self.start:
-            raise ValueError(f"reach_by {self.reach_by} is before start {self.start}")
-        return self
+    _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "reach_by"))
 
 
 class PilotShock(_ShockBase):
@@ -135,11 +134,7 @@ class PilotShock(_ShockBase):
     end: YearMonth
     cost_per_person_keur: NonNeg = Field(0.0, description="k€ per person employed, on tyollisyys purchased services")
 
-    @model_validator(mode="after")
-    def _order(self) -> "PilotShock":
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "end"))
 
 
 class DownturnShock(_ShockBase):

@@ -1,0 +1,211 @@
+"""Engine benchmarks (issue 6): the full baseline model, the month loop against its scalar reference,
+and both against the machine's memory bound.
+
+Targets (for the 2-core reference machine), recorded in ``extra_info``, never asserted:
+
+* ``engine_100k_s``: the full baseline model at 100 000 paths ≤ 0.5 s in one process;
+* ``paths_linearity``: time(100 000) / time(10 000) within 8…12;
+* ``months_linearity``: [time(full horizon) / time(shorter horizon)] / [forecast months ratio] within 0.8…1.2;
+* ``vectorised_vs_reference``: the vectorised month loop ≥ 500× faster per path than engine.reference;
+* ``memory_bound_*``: measured time ≤ 3× the time to move the run's compulsory bytes at the copy
+  bandwidth measured in the same session (``test_copy_bandwidth``).
+
+The tests run in file order: later ones combine figures of earlier ones (``suite.figures``); a figure
+whose partner was deselected (``-k``) is recorded as not measured.
+"""
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pytest
+
+import engine
+from engine import reference
+from engine.paths import run
+
+SEED = 1
+FULL_HORIZON = "2028-12"  # the scenarios' default horizon_end
+SHORT_HORIZON = "2025-12"
+
+
+def full_model(baseline, scenario, draws: int):
+    """What a planner waits for: simulate (draws, shocks, history, month loop, ledger) and the three tables."""
+    result = engine.simulate(baseline, scenario, draws=draws, seed=SEED)
+    return result, result.year_end(), result.monthly(), result.deviations()
+
+
+def check_full_model(out, draws: int, forecast_months: int) -> None:
+    result, year_end, monthly, deviations = out
+    assert result.draws == draws
+    assert result.labour.unemployed.shape == (draws, len(result.grid))
+    for df in (year_end, monthly, deviations):
+        assert len(df) > 0 and {"mean", "p10", "p50", "p90"} <= set(df.columns)
+        assert np.isfinite(df[["mean", "p10", "p50", "p90"]].to_numpy()).all()
+        assert (df.p10 <= df.p50 + 1e-9).all() and (df.p50 <= df.p90 + 1e-9).all()
+    assert monthly.month.nunique() == forecast_months
+    u = year_end[(year_end.measure == "unemployed") & (year_end.unit == "lahti")]
+    assert (u.p90 > u.p10).all(), "Monte Carlo bands collapsed: the paths did not vary"
+
+
+def varying_series(tables) -> int:
+    """Table rows whose statistics need every path's value (not the same on every path)."""
+    return sum(int((df.p90 != df.p10).sum()) for df in tables)
+
+
+def forecast_months(result) -> int:
+    return int(np.asarray(result.ledger.forecast_months).sum())
+
+
+# ---------------------------------------------------------------------------------------------- memory
+
+
+@pytest.mark.benchmark(group="memory")
+def test_copy_bandwidth(benchmark, suite):
+    """The machine's copy bandwidth, now: ``np.copyto`` of a 256 MiB float64 array into another, pages
+    already touched; bandwidth = bytes read + bytes written per second, from the fastest round (as STREAM
+    reports it). No target of its own: the ``memory_bound_*`` ratios divide by it."""
+    n = 2**25
+    src = np.random.default_rng(0).random(n)
+    dst = np.zeros_like(src)
+    benchmark.pedantic(np.copyto, args=(dst, src), rounds=10, warmup_rounds=1)
+    assert np.array_equal(dst[:: 1 << 12], src[:: 1 << 12])
+    bandwidth = 2 * src.nbytes / suite.seconds(benchmark, "min")
+    suite.figures["copy_bandwidth"] = bandwidth
+    benchmark.extra_info["copy_bandwidth_gb_s"] = bandwidth / 1e9
+    benchmark.extra_info["array_mib"] = src.nbytes / 2**20
+
+
+# ------------------------------------------------------------------------------------------ month loop
+
+
+@pytest.fixture(scope="module")
+def inputs_10k(suite, baseline, baseline_scenario):
+    return suite.prepared_inputs(baseline, baseline_scenario, 10_000, SEED)
+
+
+def check_paths(arr, paths: int, months: int) -> None:
+    for name in ("unemployed", "long_term", "services", "exits_to_work", "tmt_cost_keur", "tmt_billed"):
+        a = getattr(arr, name)
+        assert a.shape == (paths, months), name
+        assert np.isfinite(a).all(), name
+    assert (arr.unemployed[:, -1] > 0).all() and (arr.tmt_cost_keur[:, -1] > 0).all()
+    assert arr.unemployed[:, -1].std() > 0, "paths do not vary"
+
+
+@pytest.mark.benchmark(group="month loop")
+def test_month_loop_vectorised_10k(benchmark, suite, inputs_10k):
+    """``engine.paths.run``: labour flows and TMT cohorts for 10 000 paths over the full horizon, all
+    paths per numpy operation (inputs prepared beforehand). Gives the per-path time that
+    ``vectorised_vs_reference`` compares with the scalar oracle."""
+    paths = 10_000
+    arr = benchmark.pedantic(run, args=(inputs_10k, paths), rounds=3, warmup_rounds=1)
+    check_paths(arr, paths, inputs_10k.months)
+    per_path = suite.seconds(benchmark) / paths
+    suite.figures["loop_per_path_s"] = per_path
+    suite.figures["loop_10k_arrays"] = arr
+    benchmark.extra_info["per_path_us"] = per_path * 1e6
+
+
+@pytest.mark.benchmark(group="month loop")
+def test_month_loop_scalar_reference(benchmark, suite, inputs_10k):
+    """``engine.reference.run_path``: the same month loop for one path in plain Python (the oracle),
+    12 paths a round. Target ``vectorised_vs_reference``: the vectorised loop ≥ 500× faster per path,
+    both measured in this run on the same inputs."""
+    picks = list(range(0, 10_000, 10_000 // 12))[:12]
+    slow = benchmark.pedantic(lambda: [reference.run_path(inputs_10k, i) for i in picks], rounds=3)
+    fast = suite.figures.get("loop_10k_arrays")
+    if fast is None:
+        fast = run(inputs_10k, 10_000)
+    for i, path in zip(picks, slow):  # both loops computed the same thing
+        np.testing.assert_allclose(fast.unemployed[i], path["unemployed"], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(fast.tmt_cost_keur[i], path["tmt_cost_keur"], rtol=1e-9, atol=1e-9)
+    per_path = suite.seconds(benchmark) / len(picks)
+    vec = suite.figures.get("loop_per_path_s")
+    suite.record(benchmark, "vectorised_vs_reference", per_path / vec if vec else None, unit="x", kind="min",
+                 limit=500, what="scalar reference time per path / vectorised month loop time per path (10k paths)",
+                 reference_per_path_ms=per_path * 1e3, vectorised_per_path_us=vec * 1e6 if vec else None)
+
+
+@pytest.fixture(scope="module")
+def inputs_100k(suite, baseline, baseline_scenario):
+    return suite.prepared_inputs(baseline, baseline_scenario, 100_000, SEED)
+
+
+@pytest.mark.benchmark(group="month loop")
+def test_month_loop_100k_memory_bound(benchmark, suite, inputs_100k):
+    """``engine.paths.run`` at 100 000 paths against the memory bound. Compulsory traffic: every array
+    of its Inputs read once and every output array (PathArrays) written once; the bound is those bytes
+    at the copy bandwidth. Target ``memory_bound_loop`` ≤ 3×."""
+    paths = 100_000
+    arr = benchmark.pedantic(run, args=(inputs_100k, paths), rounds=2)
+    check_paths(arr, paths, inputs_100k.months)
+    read, written = suite.array_bytes(inputs_100k), suite.array_bytes(arr)
+    suite.figures["loop_100k_bytes"] = read + written
+    del arr
+    bw = suite.figures.get("copy_bandwidth")
+    bound = (read + written) / bw if bw else None
+    suite.record(benchmark, "memory_bound_loop", suite.seconds(benchmark) / bound if bound else None, unit="x",
+                 limit=3, what="month loop time at 100k paths / (bytes read + written) at copy bandwidth",
+                 bytes_read_mb=read / 1e6, bytes_written_mb=written / 1e6,
+                 bound_s=bound, measured_s=suite.seconds(benchmark))
+
+
+# ---------------------------------------------------------------------------------------- full model
+
+ROUNDS = {1_000: 5, 10_000: 3, 100_000: 2}
+
+
+@pytest.mark.benchmark(group="full model")
+@pytest.mark.parametrize("draws", list(ROUNDS))
+def test_full_model(benchmark, suite, baseline, baseline_scenario, draws):
+    """The full baseline model over the full horizon (2022-01…2028-12): ``engine.simulate`` (parameter
+    draws, shocks, history, labour flows and TMT cohorts, ledger) plus ``year_end()``, ``monthly()`` and
+    ``deviations()`` (mean and P10/P50/P90 of every series). Targets at 100 000 paths:
+    ``engine_100k_s`` ≤ 0.5 s, ``paths_linearity`` 100k/10k within 8…12, and ``memory_bound_model`` ≤ 3×
+    (compulsory bytes: the month loop's, plus every path of every varying table series read once)."""
+    out = benchmark.pedantic(full_model, args=(baseline, baseline_scenario, draws), rounds=ROUNDS[draws],
+                             warmup_rounds=1 if draws <= 10_000 else 0)
+    months = forecast_months(out[0])
+    check_full_model(out, draws, months)
+    t = suite.seconds(benchmark)
+    suite.figures[f"model_{draws}_s"] = t
+    benchmark.extra_info["per_path_us"] = t / draws * 1e6
+    if draws == 10_000:
+        suite.figures["model_10k_forecast_months"] = months
+    if draws != 100_000:
+        return
+    suite.record(benchmark, "engine_100k_s", t, limit=0.5, what="full baseline model, 100k paths, one process")
+    t10 = suite.figures.get("model_10000_s")
+    suite.record(benchmark, "paths_linearity", t / t10 if t10 else None, unit="", kind="range", lo=8, hi=12,
+                 what="time(100k paths) / time(10k paths)")
+    loop_bytes, bw = suite.figures.get("loop_100k_bytes"), suite.figures.get("copy_bandwidth")
+    table_bytes = varying_series(out[1:]) * draws * 8
+    bound = (loop_bytes + table_bytes) / bw if loop_bytes and bw else None
+    suite.record(benchmark, "memory_bound_model", t / bound if bound else None, unit="x", limit=3,
+                 what="full model time at 100k paths / compulsory bytes at copy bandwidth",
+                 bytes_mb=(loop_bytes + table_bytes) / 1e6 if loop_bytes else None, table_bytes_mb=table_bytes / 1e6,
+                 bound_s=bound)
+
+
+@pytest.fixture(scope="module")
+def short_scenario(suite):
+    doc = tomllib.loads((suite.scenarios / "baseline.toml").read_text(encoding="utf-8"))
+    doc.setdefault("settings", {})["horizon_end"] = SHORT_HORIZON
+    return engine.scenario_from_dict(doc, id="baseline")
+
+
+@pytest.mark.benchmark(group="full model")
+def test_full_model_short_horizon(benchmark, suite, baseline, short_scenario):
+    """The full model at 10 000 paths with the horizon cut to 2025-12 (42 forecast months against 78).
+    Target ``months_linearity``: [time(2028-12) / time(2025-12)] / [78 / 42] within 0.8…1.2 — cost
+    proportional to the months simulated (run after ``test_full_model[10000]``)."""
+    draws = 10_000
+    out = benchmark.pedantic(full_model, args=(baseline, short_scenario, draws), rounds=3, warmup_rounds=1)
+    months = forecast_months(out[0])
+    check_full_model(out, draws, months)
+    t_full, m_full = suite.figures.get("model_10000_s"), suite.figures.get("model_10k_forecast_months")
+    t = suite.seconds(benchmark)
+    suite.record(benchmark, "months_linearity", (t_full / t) / (m_full / months) if t_full else None, unit="",
+                 kind="range", lo=0.8, hi=1.2, what="time ratio / forecast-months ratio (2028-12 vs 2025-12, 10k paths)",
+                 forecast_months=months, forecast_months_full=m_full)

@@ -1,0 +1,333 @@
+"""ETP-ennuste, the what-if page: ``streamlit run app.py``.
+
+A thin layer over the engine's public API (``engine.load_scenario``, ``engine.scenario_from_dict``,
+``engine.simulate`` and the Result tables). The controls → scenario mapping, the number formats, the
+KPI cards and the charts live in ``ui/``; this file only lays out the page and keeps its state:
+
+* the settings live in ``st.session_state`` (one key per control, named as in ``ui.whatif.Controls``)
+  and are mirrored into the URL's query parameters at the end of every run, so a link reopens the
+  same what-if; a new session reads them back (untrusted: validated, problems shown with st.error);
+* engine runs are cached on the resolved scenario (``Scenario.fingerprint()``, paths, seed), so moving
+  a slider back, or the baseline for comparison, costs nothing. The cache keeps the run itself
+  (``st.cache_resource``, not ``st.cache_data``): its tables are built the first time a view asks for
+  them, so a slider change pays for one simulation and the open view's tables only;
+* the tabs are lazy (``on_change="rerun"``): only the open tab's charts are built.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+import engine
+from ui import charts, fmt, kpi, perf, results, whatif
+from ui.text import LANGS, t
+
+perf.install()  # memoize the engine's frozen distributions (see ui/perf.py) until the engine does
+
+st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
+
+FILES = whatif.scenario_files()
+MAX_PINS = 4
+
+
+# ------------------------------------------------------------------------------------------ cached engine calls
+@st.cache_resource(show_spinner=False)
+def baseline_data() -> engine.Baseline:
+    return engine.load_baseline()
+
+
+@st.cache_resource(show_spinner=False)
+def base_scenario(base: str) -> engine.Scenario:
+    return engine.load_scenario(FILES[base])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def base_doc(base: str) -> dict:
+    return base_scenario(base).to_document()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def base_defaults(base: str) -> whatif.Controls:
+    return whatif.defaults(base_doc(base), base, params=base_scenario(base).parameters())
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def cached_run(fingerprint: str, draws: int, seed: int, _scenario: engine.Scenario) -> results.Run:
+    """One engine run, keyed on what shapes its numbers (the scenario object itself is not hashed)."""
+    return results.run(baseline_data(), _scenario, draws, seed)
+
+
+def run(scenario: engine.Scenario, draws: int, seed: int) -> results.Run:
+    return cached_run(scenario.fingerprint(), int(draws), int(seed), scenario)
+
+
+def years_of(base: str) -> tuple[int, ...]:
+    end = int(base_doc(base).get("settings", {}).get("horizon_end", "2028-12")[:4])
+    return tuple(range(baseline_data().budget_year, end + 1))
+
+
+# ------------------------------------------------------------------------------------------ state
+def controls_now() -> whatif.Controls:
+    return whatif.Controls(**{k: st.session_state[k] for k in whatif.CONTROL_NAMES})
+
+
+def set_controls(c: whatif.Controls) -> None:
+    for k, v in c.as_dict().items():
+        st.session_state[k] = v
+
+
+def reset_to_base() -> None:
+    """The base file changed (or reset pressed): every scenario control to the file's values."""
+    c = controls_now()
+    set_controls(replace(base_defaults(c.base), draws=c.draws, seed=c.seed))
+
+
+def init_state() -> None:
+    query = st.query_params.to_dict()
+    c, errors = whatif.from_query(query, FILES, load_doc=base_doc, defaults_for=lambda b, _doc: base_defaults(b))
+    lang, year, view_errors = whatif.view_from_query(query, years_of(c.base))
+    set_controls(c)
+    st.session_state.update(lang=lang, year=year, url_errors=errors + view_errors, pins={}, pin_msg="")
+    st.session_state["_init"] = True
+
+
+TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_export")
+
+
+def switch_language() -> None:
+    """Keep the open tab when the language changes (the tabs' state is their label)."""
+    new = st.session_state.lang
+    old = next(code for code in LANGS if code != new)
+    view = st.session_state.get("view")
+    for key in TABS:
+        if view == t(key, old):
+            st.session_state.view = t(key, new)
+
+
+def pin_current() -> None:
+    pins: dict = st.session_state.pins
+    lang = st.session_state.lang
+    name = (st.session_state.get("pin_name") or "").strip() or t("pin_default", lang, n=len(pins) + 1)
+    if name not in pins and len(pins) >= MAX_PINS:
+        st.session_state.pin_msg = t("pin_full", lang, n=MAX_PINS)
+        return
+    pins[name] = controls_now().as_dict()
+    st.session_state.pin_msg = ""
+    st.session_state.pin_name = ""
+
+
+def unpin(name: str) -> None:
+    st.session_state.pins.pop(name, None)
+    st.session_state.pin_msg = ""
+
+
+if "_init" not in st.session_state:
+    init_state()
+
+# ------------------------------------------------------------------------------------------ sidebar
+with st.sidebar:
+    st.radio(t("lang", "fi"), LANGS, key="lang", horizontal=True, on_change=switch_language,
+             format_func=lambda code: {"fi": "Suomi", "en": "English"}[code])
+    lang = st.session_state.lang
+    st.header(t("sidebar_title", lang))
+    st.selectbox(t("base", lang), list(FILES), key="base", on_change=reset_to_base, help=t("base_help", lang),
+                 format_func=lambda stem: f"{base_scenario(stem).name} ({stem}.toml)")
+    d = base_defaults(st.session_state.base)
+
+    def slider(name: str, fmt_: str | None = None) -> None:
+        dom = whatif.domain_for(name, d)
+        num = float if dom.kind == "float" else int
+        st.slider(t(name, lang), min_value=num(dom.lo), max_value=num(dom.hi), step=num(dom.step), key=name,
+                  help=t(name + "_help", lang), format=fmt_)
+
+    st.subheader(t("grp_fazer", lang))
+    slider("fazer_jobs")
+    st.select_slider(t("fazer_start", lang), options=whatif.domain_for("fazer_start", d).options, key="fazer_start",
+                     help=t("fazer_start_help", lang))
+    slider("fazer_local", "%d %%")
+    st.subheader(t("grp_people", lang))
+    slider("refugees")
+    slider("activation", "%.1f %%")
+    slider("downturn", "+%d %%")
+    st.radio(t("tmt_rules", lang), whatif.RULE_SETS, key="tmt_rules", help=t("tmt_rules_help", lang),
+             format_func=lambda r: t("rules_" + r, lang), horizontal=True)
+    slider("eco_delay")
+    st.subheader(t("grp_run", lang))
+    st.selectbox(t("estimator", lang), whatif.ESTIMATORS, key="estimator", help=t("estimator_help", lang),
+                 format_func=lambda e: t("est_" + e, lang))
+    dd, ds = whatif.DOMAINS["draws"], whatif.DOMAINS["seed"]
+    st.number_input(t("draws", lang), min_value=int(dd.lo), max_value=int(dd.hi), step=100, key="draws",
+                    help=t("draws_help", lang))
+    st.number_input(t("seed", lang), min_value=int(ds.lo), max_value=int(ds.hi), step=1, key="seed",
+                    help=t("seed_help", lang))
+    st.button(t("reset", lang), on_click=reset_to_base, width="stretch")
+
+# ------------------------------------------------------------------------------------------ scenario and runs
+c = controls_now()
+doc = base_doc(c.base)
+changes = whatif.changed(c, d)
+bname = base_scenario(c.base).name
+for msg in st.session_state.url_errors:
+    st.error(t("url_error", lang, msg=msg))
+try:
+    scenario = whatif.build(doc, c, d, id="whatif", label="what-if",
+                            name=t("whatif_name", lang, name=bname) if changes else bname)
+except engine.UserError as exc:  # the sliders stay within the engine's ranges; this is a guard, not a path
+    st.error(t("build_error", lang, msg=str(exc)))
+    c = replace(d, draws=c.draws, seed=c.seed)
+    scenario = whatif.build(doc, c, d, id="whatif", label="what-if", name=bname)
+    changes = []
+B = baseline_data()
+tables = run(scenario, c.draws, c.seed)
+base_tables = run(base_scenario("baseline"), c.draws, c.seed) if "baseline" in FILES else tables
+years = years_of(c.base)
+if st.session_state.year not in years:
+    st.session_state.year = years[0]
+
+# ------------------------------------------------------------------------------------------ header and KPIs
+st.title(t("title", lang))
+st.caption(t("subtitle", lang, draws=fmt.persons(c.draws, lang)))
+names = ", ".join(t(n, lang).split(" (")[0] for n in changes)
+st.markdown(f"**{scenario.name}** — " + (t("changed", lang, names=names) if changes else t("unchanged", lang)))
+
+top = st.columns([1, 5])
+year = top[0].selectbox(t("year", lang), years, key="year", help=t("year_help", lang))
+st.subheader(t("sec_kpi", lang, year=year))
+
+
+def show_card(k: kpi.Kpi) -> None:
+    color = "gray" if k.good is None else ("green" if k.good else "red")
+    arrow = "off" if k.good is None else ("up" if k.mean > k.base_mean else "down")
+    with st.container(border=True):
+        st.metric(k.label, k.value, delta=k.vs_base, delta_color=color, delta_arrow=arrow)
+        st.caption(k.caption)
+
+
+sections = kpi.cards(B, tables.index, tables.deviations, base_tables.index, year, lang)
+for unit in ("elinvoima", "tyollisyys", "etp"):
+    st.markdown(f"**{B.unit_name(unit, lang)}**")
+    for col, k in zip(st.columns(3), sections[unit]):
+        with col:
+            show_card(k)
+st.markdown(f"**{t('labour_title', lang)}**")
+for col, k in zip(st.columns(4), sections["lahti"]):
+    with col:
+        show_card(k)
+
+# ------------------------------------------------------------------------------------------ tabs (lazy)
+tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_exp = st.tabs([t(k, lang) for k in TABS], key="view",
+                                                                 on_change="rerun")
+unit_names = {u: B.unit_name(u, lang) for u in ("etp", "elinvoima", "tyollisyys")}
+YEAR_MEASURES = {  # (unit, measure) shown in the multi-year view and the comparison
+    "etp.margin_keur": ("etp", "margin_keur"), "elinvoima.margin_keur": ("elinvoima", "margin_keur"),
+    "tyollisyys.margin_keur": ("tyollisyys", "margin_keur"), "tyollisyys.tmt_cost_keur": ("tyollisyys", "tmt_cost_keur"),
+    "lahti.unemployed": ("lahti", "unemployed"), "lahti.long_term_unemployed": ("lahti", "long_term_unemployed"),
+    "lahti.unemployment_rate_pct": ("lahti", "unemployment_rate_pct"),
+}
+
+
+def measure_label(key: str) -> str:
+    unit, measure = YEAR_MEASURES[key]
+    if measure == "margin_keur":
+        return f"{t('margin_keur', lang)}, {unit_names[unit]}"
+    return t(measure, lang)
+
+
+def row_label(key: str) -> str:
+    measure = YEAR_MEASURES[key][1]
+    suffix = t("meur", lang) if measure.endswith("_keur") else ("%" if measure.endswith("_pct") else t("persons", lang))
+    return f"{measure_label(key)}, {suffix}"
+
+
+def cell(ix: kpi.Index, yr: int, unit: str, measure: str, band: bool = True) -> str:
+    m, lo, hi = (kpi.value(ix, yr, unit, measure, s) for s in ("mean", "p10", "p90"))
+    if measure.endswith("_keur"):
+        show = lambda v: fmt.meur(v, lang, unit=False)  # noqa: E731
+    elif measure.endswith("_pct"):
+        show = lambda v: fmt.number(v, lang, 1)  # noqa: E731
+    else:
+        show = lambda v: fmt.persons(v, lang)  # noqa: E731
+    return f"{show(m)} ({fmt.band(show(lo), show(hi))})" if band else show(m)
+
+
+if tab_fin.open:
+    with tab_fin:
+        unit = st.radio(t("unit_select", lang), list(unit_names), format_func=unit_names.get, horizontal=True,
+                        key="fin_unit")
+        budget = kpi.value(tables.index, year, unit, "budget_margin_keur")
+        left, right = st.columns(2)
+        with left:
+            st.vega_lite_chart(spec=charts.cumulative_margin(tables.cum, base_tables.cum if changes else None,
+                                                             budget, unit, year, B.budget_year, lang))
+        with right:
+            st.vega_lite_chart(spec=charts.waterfall(tables.deviations, unit, year, lang))
+
+if tab_tmt.open:
+    with tab_tmt:
+        st.vega_lite_chart(spec=charts.tmt_monthly(tables.series, lang))
+
+if tab_lab.open:
+    with tab_lab:
+        june = {"unemployed": B.labour.unemployed, "long_term_unemployed": B.labour.long_term_unemployed}
+        st.vega_lite_chart(spec=charts.unemployed(tables.series, base_tables.series if changes else None, june, lang))
+
+if tab_years.open:
+    with tab_years:
+        key = st.selectbox(t("years_measure", lang), list(YEAR_MEASURES), format_func=measure_label,
+                           key="years_measure")
+        st.vega_lite_chart(spec=charts.by_year(tables.index, base_tables.index if changes else None, list(years),
+                                               *YEAR_MEASURES[key], measure_label(key), lang))
+        st.markdown(f"**{t('years_table', lang)}**")
+        st.table(pd.DataFrame({str(y): [cell(tables.index, y, *YEAR_MEASURES[k], band=False) for k in YEAR_MEASURES]
+                               for y in years}, index=[row_label(k) for k in YEAR_MEASURES]))
+
+if tab_cmp.open:
+    with tab_cmp:
+        cols = st.columns([3, 2])
+        cols[0].text_input(t("pin_name", lang), key="pin_name", max_chars=40)
+        cols[1].button(t("pin", lang), on_click=pin_current, width="stretch")
+        if st.session_state.pin_msg:
+            st.warning(st.session_state.pin_msg)
+        pins: dict = st.session_state.pins
+        if not pins:
+            st.info(t("pin_none", lang))
+        else:
+            for col, name in zip(st.columns(MAX_PINS), list(pins)):
+                col.button(t("pin_remove", lang, name=name), key=f"unpin_{name}", on_click=unpin, args=(name,))
+            compared = {t("current", lang): tables}
+            for name, saved in pins.items():
+                pc = whatif.Controls(**saved)
+                scen = whatif.build(base_doc(pc.base), pc, base_defaults(pc.base), id="pinned", label=name)
+                compared[name] = run(scen, pc.draws, pc.seed)
+            st.markdown(f"**{t('compare_table', lang, year=year)}**")
+            st.table(pd.DataFrame({name: [cell(r.index, year, *YEAR_MEASURES[k]) for k in YEAR_MEASURES]
+                                   for name, r in compared.items()}, index=[row_label(k) for k in YEAR_MEASURES]))
+            monthly_keys = ["lahti.unemployed", "lahti.long_term_unemployed", "lahti.unemployment_rate_pct",
+                            "tyollisyys.tmt_cost_keur"]
+            mkey = st.selectbox(t("compare_measure", lang), monthly_keys, format_func=measure_label,
+                                key="compare_measure")
+            st.vega_lite_chart(spec=charts.compare({n: r.series for n, r in compared.items()}, *YEAR_MEASURES[mkey],
+                                                   measure_label(mkey), lang))
+
+if tab_exp.open:
+    with tab_exp:
+        cols = st.columns(4)
+        for col, name in zip(cols, ("year_end", "monthly", "deviations")):
+            col.download_button(t("dl_" + name, lang),
+                                lambda name=name: tables.tables("whatif")[name].to_csv(index=False, float_format="%.6g"),
+                                file_name=f"whatif_{name}.csv", mime="text/csv", key=f"dl_{name}")
+        toml_text = scenario.to_toml()
+        cols[3].download_button(t("dl_toml", lang), toml_text, file_name="whatif.toml", mime="application/toml",
+                                key="dl_toml")
+        st.markdown(t("reproduce", lang))
+        st.code(f"ennuste run whatif.toml --draws {c.draws} --seed {c.seed} --out out", language="sh")
+        with st.expander(t("toml_show", lang)):
+            st.code(toml_text, language="toml")
+        st.markdown(t("share", lang))
+        url = getattr(st.context, "url", None)
+        st.code((url.split("?")[0] if url else "") + "?" + urlencode(whatif.to_query(c, lang, year)), language=None)
+
+st.query_params.from_dict(whatif.to_query(c, lang, year))

@@ -1,0 +1,196 @@
+"""The page's words in Finnish and English: ``t(key, lang)``; Finnish is the default.
+
+Help texts carry an English gloss in Finnish mode (the planner's terms with the model's name in
+brackets) and a Finnish gloss in English mode, and every control's unit.
+"""
+from __future__ import annotations
+
+LANGS = ("fi", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("ETP-ennuste: entä jos?", "ETP forecast: what if?"),
+    "subtitle": (
+        "Elinvoima- ja työllisyyspalvelut, Lahti. Lähtötilanne: seurantaraportti tammi–kesäkuu 2022. "
+        "Luvut ovat {draws} Monte Carlo -polun keskiarvoja; väli P10–P90.",
+        "Vitality and employment services, Lahti. Starting point: the Jan–Jun 2022 monitoring report. "
+        "Figures are means over {draws} Monte Carlo paths; band P10–P90.",
+    ),
+    "lang": ("Kieli / Language", "Language / Kieli"),
+    "sidebar_title": ("Entä jos -asetukset", "What-if settings"),
+    "base": ("Lähtöskenaario", "Starting scenario"),
+    "base_help": (
+        "Skenaariotiedosto kansiosta scenarios/ (starting scenario file). Säätimet alkavat tiedoston arvoista; "
+        "muuttamaton säädin ei muuta tiedostoa.",
+        "A scenario file from scenarios/ (lähtöskenaario). The controls start at the file's values; a control left "
+        "as it is does not change the file.",
+    ),
+    "grp_fazer": ("Fazerin tehdas", "Fazer's factory"),
+    "fazer_jobs": ("Fazerin työpaikat tuotannossa (henkilöä)", "Fazer production jobs (persons)"),
+    "fazer_jobs_help": (
+        "Suorat työpaikat tuotannossa, kun tuotanto on täydessä vauhdissa; yksikkö: henkilöä (direct production "
+        "jobs at full ramp). 0 = ei Fazeria. Rakentamisvaihe ja välilliset työpaikat tiedostosta fazer.toml.",
+        "Direct jobs in production at full ramp; unit: persons (työpaikat). 0 = no Fazer. The construction phase and "
+        "indirect jobs come from fazer.toml.",
+    ),
+    "fazer_start": ("Tuotannon alku (kuukausi)", "Production start (month)"),
+    "fazer_start_help": (
+        "Kuukausi, jolloin tuotannon rekrytointi alkaa; rakentaminen siirtyy samassa tahdissa; yksikkö: vvvv-kk "
+        "(production start, month).",
+        "The month production hiring begins; construction moves with it; unit: yyyy-mm (tuotannon alku).",
+    ),
+    "fazer_local": ("Paikallisten osuus palkatuista (%)", "Local share of hires (%)"),
+    "fazer_local_help": (
+        "Osuus palkatuista, jotka tulevat Lahden työttömistä; muut muuttavat Lahteen; yksikkö: % (local share "
+        "of hires). Muutettu arvo on kiinteä luku tiedoston vaihteluvälin sijaan.",
+        "Share of hires taken from Lahti's unemployed; the rest move to Lahti; unit: % (paikallisten osuus). A "
+        "changed value is a fixed number instead of the file's range.",
+    ),
+    "grp_people": ("Työmarkkinat ja palvelut", "Labour market and services"),
+    "refugees": ("Tilapäistä suojelua saavat, yhteensä (henkilöä)", "Refugee arrivals, total (persons)"),
+    "refugees_help": (
+        "Ukrainasta saapuvat yhteensä 2022–2024; kuukausittainen jakauma tiedostosta refugees.toml; yksikkö: "
+        "henkilöä (refugee arrivals under temporary protection). 0 = ei saapuvia.",
+        "Arrivals from Ukraine in 2022–2024 in all; the monthly profile from refugees.toml; unit: persons "
+        "(tilapäistä suojelua saavat). 0 = no arrivals.",
+    ),
+    "activation": ("Aktivointiasteen tavoite (%)", "Activation target (%)"),
+    "activation_help": (
+        "Aktivointiaste: palveluissa olevien osuus työnhakijoista, saavutetaan tiedoston päivämäärään (muuten "
+        "12/2023) mennessä; yksikkö: % (activation rate target). 6/2022: 24,2 %.",
+        "Activation rate: share of jobseekers in services, reached by the file's date (else 12/2023); unit: % "
+        "(aktivointiaste). 6/2022: 24.2 %.",
+    ),
+    "downturn": ("Taantuma: uusien työttömyysjaksojen kasvu (%)", "Downturn: rise of new unemployment (%)"),
+    "downturn_help": (
+        "Alkavien työttömyysjaksojen kasvu pohjalla vuodesta 2023; avoimet työpaikat vähenevät samassa suhteessa "
+        "(enintään 95 %); muoto tiedostosta downturn.toml; yksikkö: % (downturn size). 0 = ei taantumaa.",
+        "Rise of new unemployment spells at the trough from 2023; vacancies fall in proportion (at most 95 %); the "
+        "shape from downturn.toml; unit: % (taantuma). 0 = no downturn.",
+    ),
+    "tmt_rules": ("TMT-säännöt", "TMT rule set"),
+    "tmt_rules_help": (
+        "Työmarkkinatuen kuntaosuuden säännöt: vuoden 2022 säännöt (300/1 000 päivää, 50/70 %) tai TE24 "
+        "1.1.2025 alkaen (kaikki etuudet 101. päivästä); yksikkö: sääntökokonaisuus (TMT rule set). "
+        "Palvelujen siirto on tiedostossa te24_reform.toml.",
+        "Rules of the city's share of labour-market subsidy: the 2022 rules (300/1 000 days, 50/70 %) or TE24 from "
+        "1.1.2025 (all benefits from day 101); unit: rule set (TMT-säännöt). The services' transfer is in "
+        "te24_reform.toml.",
+    ),
+    "rules_r2006": ("2022 (300/1 000 päivää)", "2022 (300/1,000 days)"),
+    "rules_te24": ("TE24 vuodesta 2025", "TE24 from 2025"),
+    "eco_delay": ("Ekosysteemihankkeiden lisäviive (vuotta)", "Ecosystem projects: further delay (years)"),
+    "eco_delay_help": (
+        "Vuodet, joina hankkeet viivästyvät vuoden 2022 tapaan (tulot −0,6, menot −0,7 milj. € vuodessa) ennen "
+        "kiinniottoa; yksikkö: vuotta (ecosystem projects delay).",
+        "Years in which the projects slip as in 2022 (revenue −0.6, costs −0.7 M€ a year) before catching up; "
+        "unit: years (ekosysteemihankkeiden viive).",
+    ),
+    "grp_run": ("Laskenta", "Computation"),
+    "estimator": ("Ennustemenetelmä", "Forecast estimator"),
+    "estimator_help": (
+        "Tilien vuosiennuste: raportin menetelmä (talousarvio + nimetyt erät), toteuman vauhti (1–6 toteuma / "
+        "edellisen vuoden 1–6 osuus) tai niiden yhdistelmä; yksikkö: menetelmä (forecast estimator).",
+        "Year-end estimator of the ledger lines: the report's method (budget + named drivers), run rate (Jan–Jun "
+        "actual / last year's Jan–Jun share) or a blend; unit: method (ennustemenetelmä).",
+    ),
+    "est_report": ("Raportin menetelmä", "Report's method"),
+    "est_run_rate": ("Toteuman vauhti", "Run rate"),
+    "est_blend": ("Yhdistelmä", "Blend"),
+    "draws": ("Polkujen määrä", "Number of paths"),
+    "draws_help": (
+        "Monte Carlo -polkujen määrä; enemmän = tasaisempi P10–P90, hitaampi; yksikkö: polkua (number of paths).",
+        "Monte Carlo paths; more = smoother P10–P90, slower; unit: paths (polkujen määrä).",
+    ),
+    "seed": ("Siemenluku", "Seed"),
+    "seed_help": (
+        "Satunnaislukujen siemen; sama siemen ja polut = samat luvut (myös komentorivillä); yksikkö: kokonaisluku "
+        "(random seed).",
+        "Random seed; the same seed and paths give the same numbers (on the command line too); unit: whole number "
+        "(siemenluku).",
+    ),
+    "reset": ("Palauta tiedoston arvot", "Reset to the file's values"),
+    "changed": ("Muutettu tiedostosta: {names}", "Changed from the file: {names}"),
+    "unchanged": ("Tiedoston asetukset sellaisenaan.", "The file's settings as they are."),
+    "year": ("Vuosi", "Year"),
+    "year_help": ("Vuosi, jonka vuodenvaihteen luvut näytetään (year shown).", "Year whose year-end figures are shown (vuosi)."),
+    "url_error": ("Linkin asetus ei kelpaa, käytetään tiedoston arvoa: {msg}",
+                  "A setting in the link is not valid; the file's value is used: {msg}"),
+    "build_error": ("Asetukset eivät kelpaa: {msg}", "The settings are not valid: {msg}"),
+    # KPI
+    "sec_kpi": ("Vuodenvaihteen ennuste {year}", "Year-end forecast {year}"),
+    "revenue_keur": ("Toimintatuotot", "Revenue"),
+    "costs_keur": ("Toimintakulut", "Costs"),
+    "margin_keur": ("Toimintakate", "Margin"),
+    "forecast": ("ennuste", "forecast"),
+    "tmt_cost_keur": ("TMT (työmarkkinatuen kuntaosuus)", "TMT (city's share of labour-market subsidy)"),
+    "unemployed": ("Työttömät, joulukuu", "Unemployed, December"),
+    "long_term_unemployed": ("Pitkäaikaistyöttömät, joulukuu", "Long-term unemployed, December"),
+    "unemployment_rate_pct": ("Työttömyysaste, joulukuu", "Unemployment rate, December"),
+    "labour_title": ("Lahden työmarkkinat ja TMT", "Lahti's labour market and TMT"),
+    "vs_base": ("perusuraan", "vs baseline"),
+    "vs_budget": ("talousarvioon", "vs budget"),
+    "vs_appropriation": ("määrärahaan", "vs appropriation"),
+    "band": ("P10–P90", "P10–P90"),
+    # charts
+    "tab_finance": ("Talous", "Finance"),
+    "tab_tmt": ("TMT", "TMT"),
+    "tab_labour": ("Työmarkkinat", "Labour market"),
+    "tab_years": ("Monivuotinen", "Multi-year"),
+    "tab_compare": ("Vertailu", "Compare"),
+    "tab_export": ("Vie ja jaa", "Export and share"),
+    "unit_select": ("Yksikkö", "Unit"),
+    "cum_title": ("Toimintakate kertymä {year}, milj. € (tammi–kesä toteuma, sitten ennuste)",
+                  "Cumulative margin {year}, M€ (Jan–Jun actual, then forecast)"),
+    "cum_title_later": ("Toimintakate kertymä {year}, milj. €", "Cumulative margin {year}, M€"),
+    "budget_prorata": ("Talousarvio (tasaisesti jaksotettu)", "Budget (spread evenly)"),
+    "actual": ("Toteuma 1–6/2022", "Actual Jan–Jun 2022"),
+    "whatif": ("Entä jos", "What-if"),
+    "baseline": ("Perusura", "Baseline"),
+    "p10_p90": ("P10–P90", "P10–P90"),
+    "month": ("Kuukausi", "Month"),
+    "meur": ("milj. €", "M€"),
+    "persons": ("henkilöä", "persons"),
+    "waterfall_title": ("Poikkeama talousarviosta {year} erittäin, milj. € (+ = parempi)",
+                        "Deviation from budget {year} by driver, M€ (+ = better)"),
+    "total_deviation": ("Poikkeama yhteensä", "Deviation, total"),
+    "tmt_title": ("TMT kuukausittain kirjattuna, milj. € (kuntaosuus tukipäivien mukaan)",
+                  "TMT booked by month, M€ (city's share by subsidy days)"),
+    "band_under_500": ("alle 500 päivää", "under 500 days"),
+    "band_500_1000": ("500–1 000 päivää", "500–1,000 days"),
+    "band_over_1000": ("yli 1 000 päivää", "over 1,000 days"),
+    "tmt_total": ("TMT yhteensä", "TMT total"),
+    "labour_chart_title": ("Työttömät ja pitkäaikaistyöttömät kuukausittain, henkilöä",
+                           "Unemployed and long-term unemployed by month, persons"),
+    "report_june": ("Raportti 6/2022", "Report 6/2022"),
+    "years_title": ("Vuosittain {measure}", "By year: {measure}"),
+    "years_measure": ("Mittari", "Measure"),
+    "budget": ("Talousarvio", "Budget"),
+    "years_table": ("Vuodenvaihteen luvut (keskiarvo)", "Year-end figures (mean)"),
+    # compare
+    "pin_name": ("Nimi kiinnitettävälle skenaariolle", "Name for the pinned scenario"),
+    "pin": ("Kiinnitä nykyiset asetukset", "Pin the current settings"),
+    "pin_full": ("Enintään {n} kiinnitettyä; poista ensin yksi.", "At most {n} pinned; remove one first."),
+    "pin_none": ("Ei kiinnitettyjä skenaarioita. Anna nimi ja kiinnitä nykyiset asetukset vertailuun.",
+                 "No pinned scenarios. Give a name and pin the current settings to compare."),
+    "pin_remove": ("Poista {name}", "Remove {name}"),
+    "current": ("Nykyinen", "Current"),
+    "compare_measure": ("Kuvaajan mittari", "Chart measure"),
+    "compare_table": ("Vertailu vuonna {year} (keskiarvo; P10–P90)", "Comparison in {year} (mean; P10–P90)"),
+    "pin_default": ("Skenaario {n}", "Scenario {n}"),
+    # export
+    "dl_year_end": ("Lataa vuositaulukko (CSV)", "Download year-end table (CSV)"),
+    "dl_monthly": ("Lataa kuukausitaulukko (CSV)", "Download monthly table (CSV)"),
+    "dl_deviations": ("Lataa poikkeamaerittely (CSV)", "Download deviations (CSV)"),
+    "dl_toml": ("Lataa skenaariotiedosto (TOML)", "Download scenario file (TOML)"),
+    "toml_show": ("Skenaariotiedosto", "Scenario file"),
+    "reproduce": ("Samat luvut komentoriviltä:", "The same numbers from the command line:"),
+    "share": ("Jaa: asetukset ovat sivun osoitteessa (URL). Tämän näkymän linkki:",
+              "Share: the settings are in the page's address (URL). The link to this view:"),
+    "whatif_name": ("{name} – entä jos", "{name} – what-if"),
+}
+
+
+def t(key: str, lang: str = "fi", **kw) -> str:
+    fi, en = TEXT[key]
+    text = en if lang == "en" else fi
+    return text.format(**kw) if kw else text

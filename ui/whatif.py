@@ -1,0 +1,509 @@
+"""Sidebar controls → a scenario document → a validated :class:`engine.Scenario`; and the URL form.
+
+A what-if starts from a scenario file (``scenarios/<base>.toml``), resolved and written out as a
+standalone document (``Scenario.to_document()``). Each control has a *default read from that
+document* (e.g. ``fazer.toml`` has 400 production jobs, ``baseline.toml`` none). A control left at its
+default leaves the document untouched, so the unchanged what-if is exactly the file; a changed control
+rewrites only its own part of the document:
+
+=================  =========================================================================================
+control            what it changes in the document
+=================  =========================================================================================
+``fazer_jobs``     the ``jobs`` shocks: the production shock's head count scaled to this many direct jobs
+                   (0 removes every ``jobs`` shock). A file without Fazer takes ``fazer.toml``'s shocks.
+``fazer_start``    every ``jobs`` shock's months shifted so that production starts (its ramp begins) here.
+``fazer_local``    ``local_share`` of every ``jobs`` shock, % (a fixed number replaces a distribution).
+``refugees``       ``arrivals`` shocks: persons a month scaled so that all periods sum to this many persons
+                   (0 removes them); a file without arrivals takes ``refugees.toml``'s shock.
+``activation``     one ``activation`` shock to this target %, reached by the file's date (else 2023-12).
+``downturn``       ``downturn`` shocks: the rise of new spells at the trough scaled to this %, vacancy drop
+                   in proportion (its upper tail kept ≤ 95 %); 0 removes them; template ``downturn.toml``.
+``tmt_rules``      parameter ``tmt.rule_set``: ``te24`` from 2025-01, or the 2022 rules (``r2006``) throughout.
+``eco_delay``      ``ledger`` shocks named ``ecosystem*``: the ecosystem projects slip this many more years
+                   (2023…), by the 2022 slip's amounts (the baseline's adjustments), caught up the year after.
+``estimator``      ``settings.estimator``.
+``draws``, ``seed`` not in the document: the run's paths and seed.
+=================  =========================================================================================
+
+The mapping is data manipulation only; what a shock does is the engine's business (engine/shocks.py).
+Every document goes through :func:`engine.scenario_from_dict`, which validates it like a scenario file.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import engine
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = ROOT / "scenarios"
+AS_OF = "2022-06"  # the report's as-of month; forecasts start the month after
+DEFAULT_DRAWS = 300  # measured: a slider change reruns in well under 150 ms at 300 paths (see app.py)
+DEFAULT_SEED = 1
+ESTIMATORS = ("report", "run_rate", "blend")
+RULE_SETS = ("r2006", "te24")
+TE24_FROM = "2025-01"
+ACTIVATION_FROM = AS_OF
+
+
+# ------------------------------------------------------------------------------------------ widget domains
+@dataclass(frozen=True)
+class Domain:
+    """A control's allowed values in the UI: a numeric range with a step, or a list of options."""
+
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    options: tuple[str, ...] = ()
+    kind: str = "int"  # int | float | choice
+
+    def contains(self, v: Any) -> bool:
+        if self.kind == "choice":
+            return v in self.options
+        return self.lo <= v <= self.hi
+
+
+def months_between(first: str, last: str) -> tuple[str, ...]:
+    """``('2023-01', …, last)`` inclusive.
+
+    >>> months_between("2022-11", "2023-02")
+    ('2022-11', '2022-12', '2023-01', '2023-02')
+    """
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = add_months(m, 1)
+    return tuple(out)
+
+
+def add_months(month: str, k: int) -> str:
+    """``add_months('2027-12', 2) == '2028-02'``.
+
+    >>> add_months("2027-12", 2), add_months("2025-01", -1)
+    ('2028-02', '2024-12')
+    """
+    y, m = int(month[:4]), int(month[5:7])
+    n = y * 12 + (m - 1) + k
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def month_diff(a: str, b: str) -> int:
+    """Months from ``b`` to ``a``."""
+    return (int(a[:4]) * 12 + int(a[5:7])) - (int(b[:4]) * 12 + int(b[5:7]))
+
+
+START_MONTHS = months_between("2023-01", "2028-12")
+
+DOMAINS: dict[str, Domain] = {
+    "fazer_jobs": Domain(0, 2000, 50),
+    "fazer_start": Domain(options=START_MONTHS, kind="choice"),
+    "fazer_local": Domain(0, 100, 1),
+    "refugees": Domain(0, 5000, 50),
+    "activation": Domain(0.0, 80.0, 0.5, kind="float"),
+    "downturn": Domain(0, 100, 5),
+    "tmt_rules": Domain(options=RULE_SETS, kind="choice"),
+    "eco_delay": Domain(0, 3, 1),
+    "estimator": Domain(options=ESTIMATORS, kind="choice"),
+    "draws": Domain(1, 2000, 1),
+    "seed": Domain(0, 2**31 - 1, 1),
+}
+
+
+# ------------------------------------------------------------------------------------------ controls
+@dataclass(frozen=True)
+class Controls:
+    """The sidebar's scenario controls (units: persons, %, months as YYYY-MM, paths)."""
+
+    base: str = "baseline"
+    fazer_jobs: int = 0
+    fazer_start: str = "2027-12"
+    fazer_local: int = 50
+    refugees: int = 0
+    activation: float = 24.2
+    downturn: int = 0
+    tmt_rules: str = "r2006"
+    eco_delay: int = 0
+    estimator: str = "report"
+    draws: int = DEFAULT_DRAWS
+    seed: int = DEFAULT_SEED
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+CONTROL_NAMES = tuple(f.name for f in fields(Controls))
+SCENARIO_CONTROLS = tuple(n for n in CONTROL_NAMES if n not in ("base", "draws", "seed"))
+
+
+def scenario_files(folder: Path = SCENARIO_DIR) -> dict[str, Path]:
+    """Scenario files by stem (``baseline`` first, then alphabetical)."""
+    files = {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    if "baseline" in files:
+        files = {"baseline": files.pop("baseline"), **files}
+    return files
+
+
+# ------------------------------------------------------------------------------------------ small helpers
+def central(v: Any) -> float:
+    """A number, or a distribution's median (the engine's central value)."""
+    if isinstance(v, Mapping):
+        from engine.distributions import Distribution
+
+        return float(Distribution.from_mapping(dict(v)).median())
+    return float(v)
+
+
+_SCALE_KEYS = {
+    "normal": ("mean", "sd"), "lognormal": ("median",), "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"), "truncnormal": ("mean", "sd", "low", "high"),
+}
+
+
+def scale_amount(v: Any, factor: float) -> Any:
+    """A number or distribution multiplied by ``factor`` ≥ 0 (the whole random variable is scaled).
+
+    >>> scale_amount({"dist": "triangular", "low": 10, "mode": 25, "high": 40}, 2.0)
+    {'dist': 'triangular', 'low': 20.0, 'mode': 50.0, 'high': 80.0}
+    >>> scale_amount(0.5, 3)
+    1.5
+    """
+    if not isinstance(v, Mapping):
+        return float(v) * factor
+    out = dict(v)
+    if factor == 0:
+        return 0.0
+    keys = _SCALE_KEYS.get(out["dist"])
+    if keys is None:  # scipy-style: loc and scale carry the units
+        out.setdefault("loc", 0.0)
+        out.setdefault("scale", 1.0)
+        keys = ("loc", "scale")
+    for k in keys:
+        out[k] = float(out[k]) * factor
+    return out
+
+
+def upper(v: Any) -> float | None:
+    """The top of a number or a bounded distribution (``high``), else None."""
+    if not isinstance(v, Mapping):
+        return float(v)
+    return float(v["high"]) if "high" in v else None
+
+
+def shocks_of(doc: Mapping[str, Any], kind: str) -> dict[str, dict]:
+    return {k: v for k, v in doc.get("shocks", {}).items() if v.get("type") == kind}
+
+
+def _template_doc(stem: str) -> dict[str, Any]:
+    return engine.load_scenario(SCENARIO_DIR / f"{stem}.toml").to_document()
+
+
+_TEMPLATES: dict[str, dict] = {}
+
+
+def template_shocks(stem: str, kind: str) -> dict[str, dict]:
+    """The ``kind`` shocks of a bundled scenario file, for a base that has none (cached)."""
+    if stem not in _TEMPLATES:
+        _TEMPLATES[stem] = _template_doc(stem)
+    return copy.deepcopy(shocks_of(_TEMPLATES[stem], kind))
+
+
+def _production(jobs_shocks: Mapping[str, dict]) -> str | None:
+    """The production shock: the jobs shock with the largest final head count (construction ends at 0)."""
+    if not jobs_shocks:
+        return None
+    return max(jobs_shocks, key=lambda k: (jobs_shocks[k]["jobs"][-1]["persons"], max(p["persons"] for p in jobs_shocks[k]["jobs"])))
+
+
+def _fazer_defaults(doc: Mapping[str, Any]) -> tuple[int, str, int]:
+    own = shocks_of(doc, "jobs")
+    src = own or template_shocks("fazer", "jobs")
+    prod = src[_production(src)]
+    jobs = int(round(prod["jobs"][-1]["persons"])) if own else 0
+    return jobs, prod["jobs"][0]["month"], int(round(100 * central(prod.get("local_share", 0.6))))
+
+
+def _arrivals_total(shocks: Mapping[str, dict]) -> float:
+    return sum(p["persons_per_month"] * (month_diff(p["end"], p["start"]) + 1)
+               for s in shocks.values() for p in s["arrivals"])
+
+
+def _eco_shocks(doc: Mapping[str, Any]) -> dict[str, dict]:
+    return {k: v for k, v in shocks_of(doc, "ledger").items() if k.startswith("ecosystem")}
+
+
+def _eco_years(doc: Mapping[str, Any]) -> int:
+    years = {c["year"] for s in _eco_shocks(doc).values() for c in s["changes"]
+             if c["line"] == "grants_received" and central(c["amount_keur"]) < 0}
+    return len(years)
+
+
+def defaults(doc: Mapping[str, Any], base: str, params: engine.Parameters | None = None) -> Controls:
+    """The controls' values that reproduce ``doc`` (the base file) unchanged."""
+    fazer_jobs, fazer_start, fazer_local = _fazer_defaults(doc)
+    act = shocks_of(doc, "activation")
+    if act:
+        activation = float(list(act.values())[-1]["target_pct"])
+    else:
+        p = params if params is not None else engine.scenario_from_dict(doc, id="base", label=base).parameters()
+        activation = float(p["labour.activation_target_pct"].central_at(AS_OF))
+    down = shocks_of(doc, "downturn")
+    downturn = int(round(central(list(down.values())[-1]["inflow_increase_pct"]))) if down else 0
+    rules = doc.get("parameters", {}).get("tmt.rule_set")
+    te24 = isinstance(rules, list) and any(e.get("value") == "te24" for e in rules) or rules == "te24"
+    return Controls(
+        base=base, fazer_jobs=fazer_jobs, fazer_start=fazer_start, fazer_local=fazer_local,
+        refugees=int(round(_arrivals_total(shocks_of(doc, "arrivals")))), activation=round(activation, 1),
+        downturn=downturn, tmt_rules="te24" if te24 else "r2006", eco_delay=_eco_years(doc),
+        estimator=doc.get("settings", {}).get("estimator", "report"),
+    )
+
+
+# ------------------------------------------------------------------------------------------ apply
+def _set_shocks(doc: dict, kind: str, new: Mapping[str, dict], keep=lambda k, v: False) -> None:
+    shocks = {k: v for k, v in doc.get("shocks", {}).items() if v.get("type") != kind or keep(k, v)}
+    shocks.update(new)
+    if shocks:
+        doc["shocks"] = shocks
+    else:
+        doc.pop("shocks", None)
+
+
+def _apply_fazer(doc: dict, c: Controls, d: Controls) -> None:
+    if (c.fazer_jobs, c.fazer_start, c.fazer_local) == (d.fazer_jobs, d.fazer_start, d.fazer_local):
+        return
+    if c.fazer_jobs <= 0:
+        _set_shocks(doc, "jobs", {})
+        return
+    own = shocks_of(doc, "jobs")
+    shocks = copy.deepcopy(own) if own else template_shocks("fazer", "jobs")
+    prod = _production(shocks)
+    old_jobs = shocks[prod]["jobs"][-1]["persons"]
+    factor = c.fazer_jobs / old_jobs if old_jobs > 0 else 1.0
+    shift = month_diff(c.fazer_start, shocks[prod]["jobs"][0]["month"])
+    for sid, s in shocks.items():
+        s["jobs"] = [{"month": add_months(p["month"], shift),
+                      "persons": p["persons"] * (factor if sid == prod else 1.0)} for p in s["jobs"]]
+        if c.fazer_local != d.fazer_local:
+            s["local_share"] = c.fazer_local / 100.0
+    _set_shocks(doc, "jobs", shocks)
+
+
+def _apply_refugees(doc: dict, c: Controls, d: Controls) -> None:
+    if c.refugees == d.refugees:
+        return
+    if c.refugees <= 0:
+        _set_shocks(doc, "arrivals", {})
+        return
+    own = shocks_of(doc, "arrivals")
+    shocks = copy.deepcopy(own) if own else template_shocks("refugees", "arrivals")
+    factor = c.refugees / _arrivals_total(shocks)
+    for s in shocks.values():
+        s["arrivals"] = [{**p, "persons_per_month": p["persons_per_month"] * factor} for p in s["arrivals"]]
+    _set_shocks(doc, "arrivals", shocks)
+
+
+def _apply_activation(doc: dict, c: Controls, d: Controls) -> None:
+    if c.activation == d.activation:
+        return
+    own = list(shocks_of(doc, "activation").values())
+    last = own[-1] if own else {}
+    shock = {
+        "type": "activation", "target_pct": float(c.activation),
+        "label_fi": last.get("label_fi") or "Aktivointiaste (entä jos)",
+        "label_en": last.get("label_en") or "Activation rate (what-if)",
+        "start": last.get("start", add_months(AS_OF, 1)), "reach_by": last.get("reach_by", "2023-12"),
+    }
+    _set_shocks(doc, "activation", {"whatif_activation": shock})
+
+
+def _apply_downturn(doc: dict, c: Controls, d: Controls) -> None:
+    if c.downturn == d.downturn:
+        return
+    if c.downturn <= 0:
+        _set_shocks(doc, "downturn", {})
+        return
+    own = shocks_of(doc, "downturn")
+    shocks = copy.deepcopy(own) if own else template_shocks("downturn", "downturn")
+    for s in shocks.values():
+        old = central(s["inflow_increase_pct"])
+        factor = c.downturn / old if old > 0 else 1.0
+        s["inflow_increase_pct"] = scale_amount(s["inflow_increase_pct"], factor)
+        top = upper(s["vacancy_drop_pct"])
+        vf = min(factor, 95.0 / top) if top else factor
+        s["vacancy_drop_pct"] = scale_amount(s["vacancy_drop_pct"], vf)
+    _set_shocks(doc, "downturn", shocks)
+
+
+def _apply_tmt(doc: dict, c: Controls, d: Controls) -> None:
+    if c.tmt_rules == d.tmt_rules:
+        return
+    params = dict(doc.get("parameters", {}))
+    if c.tmt_rules == "te24":
+        params["tmt.rule_set"] = [{"from": TE24_FROM, "value": "te24"}]
+    else:
+        params.pop("tmt.rule_set", None)
+    if params:
+        doc["parameters"] = params
+    else:
+        doc.pop("parameters", None)
+
+
+def _eco_amounts(doc: Mapping[str, Any]) -> tuple[float, float]:
+    """The 2022 slip (k€ revenue, k€ costs): the baseline's ecosystem adjustments, else the report's −600 / −700."""
+    adj = doc.get("adjustments", {})
+    rev = adj.get("ecosystem_revenue", {}).get("amount_keur", -600.0)
+    cost = adj.get("ecosystem_costs", {}).get("amount_keur", -700.0)
+    return (central(rev), central(cost))
+
+
+def _apply_eco(doc: dict, c: Controls, d: Controls) -> None:
+    if c.eco_delay == d.eco_delay:
+        return
+    old = set(_eco_shocks(doc))
+    new: dict[str, dict] = {}
+    if c.eco_delay > 0:
+        rev, cost = _eco_amounts(doc)
+        changes = []
+        for year in range(2023, 2023 + c.eco_delay):
+            changes += [{"year": year, "unit": "elinvoima", "line": "grants_received", "amount_keur": rev},
+                        {"year": year, "unit": "elinvoima", "line": "purchased_services", "amount_keur": cost}]
+        catch_up = 2023 + c.eco_delay
+        changes += [{"year": catch_up, "unit": "elinvoima", "line": "grants_received", "amount_keur": -rev},
+                    {"year": catch_up, "unit": "elinvoima", "line": "purchased_services", "amount_keur": -cost}]
+        new["ecosystem_delay"] = {"type": "ledger", "label_fi": "Ekosysteemisopimushankkeiden viive",
+                                  "label_en": "Ecosystem projects delayed", "changes": changes}
+    _set_shocks(doc, "ledger", new, keep=lambda k, v: k not in old)
+
+
+def apply(base_doc: Mapping[str, Any], c: Controls, d: Controls) -> dict[str, Any]:
+    """The base document with the controls that differ from ``d`` (its defaults) applied; a new dict."""
+    doc = copy.deepcopy(dict(base_doc))
+    doc.pop("extends", None)
+    for step in (_apply_fazer, _apply_refugees, _apply_activation, _apply_downturn, _apply_tmt, _apply_eco):
+        step(doc, c, d)
+    if c.estimator != d.estimator:
+        doc["settings"] = {**doc.get("settings", {}), "estimator": c.estimator}
+    return doc
+
+
+def changed(c: Controls, d: Controls) -> list[str]:
+    """Names of the scenario controls that differ from the base file's defaults."""
+    return [n for n in SCENARIO_CONTROLS if getattr(c, n) != getattr(d, n)]
+
+
+def build(base_doc: Mapping[str, Any], c: Controls, d: Controls, *, id: str = "whatif", label: str = "what-if",
+          name: str | None = None) -> engine.Scenario:
+    """The validated what-if scenario; raises :class:`engine.UserError` naming ``label`` and the field."""
+    doc = apply(base_doc, c, d)
+    if name:
+        doc["name"] = name
+    return engine.scenario_from_dict(doc, id=id, label=label)
+
+
+# ------------------------------------------------------------------------------------------ URL
+def to_query(c: Controls, lang: str = "fi", year: int | None = None) -> dict[str, str]:
+    """All settings as query parameters (strings)."""
+    q = {k: (f"{v:g}" if isinstance(v, float) else str(v)) for k, v in c.as_dict().items()}
+    q["lang"] = lang
+    if year is not None:
+        q["year"] = str(year)
+    return q
+
+
+_INT = re.compile(r"^[+-]?\d{1,12}$")
+
+
+def _parse(name: str, text: str) -> Any:
+    kind = DOMAINS[name].kind
+    if kind == "int":
+        if not _INT.match(text.strip()):
+            raise engine.UserError(f"value {text!r} is not a whole number", file="URL", field=name)
+        return int(text)
+    if kind == "float":
+        try:
+            v = float(text)
+        except ValueError:
+            raise engine.UserError(f"value {text!r} is not a number", file="URL", field=name) from None
+        if not math.isfinite(v):
+            raise engine.UserError(f"value {text!r} is not a finite number", file="URL", field=name)
+        return v
+    return text.strip()
+
+
+def domain_for(name: str, d: Controls) -> Domain:
+    """The control's domain, widened to hold the base file's own value (a file may go beyond the sliders)."""
+    dom, default = DOMAINS[name], getattr(d, name)
+    if dom.kind == "choice":
+        return dom if default in dom.options else replace(dom, options=tuple(sorted((*dom.options, default))))
+    return replace(dom, lo=min(dom.lo, default), hi=max(dom.hi, default))
+
+
+def check_domain(c: Controls, d: Controls) -> None:
+    """Raise :class:`engine.UserError` (file "URL") for a value outside its control's range."""
+    for name in CONTROL_NAMES:
+        if name == "base":
+            continue
+        v, dom = getattr(c, name), domain_for(name, d)
+        if not dom.contains(v):
+            allowed = ", ".join(dom.options) if dom.kind == "choice" else f"{dom.lo:g}…{dom.hi:g}"
+            raise engine.UserError(f"value {v!r} is outside the app's range; allowed: {allowed}", file="URL", field=name)
+
+
+def view_from_query(query: Mapping[str, Any], years: tuple[int, ...]) -> tuple[str, int, list[str]]:
+    """The language and year of the view from the URL (``lang`` fi|en, ``year`` one of ``years``), with problems."""
+    q = {k: (v[-1] if isinstance(v, list) and v else v) for k, v in query.items()}
+    errors, lang, year = [], "fi", years[0]
+    if "lang" in q:
+        if q["lang"] in ("fi", "en"):
+            lang = q["lang"]
+        else:
+            errors.append(str(engine.UserError(f"value {q['lang']!r} is not a language; allowed: fi, en",
+                                               file="URL", field="lang")))
+    if "year" in q:
+        text = str(q["year"]).strip()
+        if _INT.match(text) and int(text) in years:
+            year = int(text)
+        else:
+            errors.append(str(engine.UserError(
+                f"value {text!r} is not a forecast year; allowed: {years[0]}…{years[-1]}", file="URL", field="year")))
+    return lang, year, errors
+
+
+def from_query(query: Mapping[str, Any], bases: Mapping[str, Path], load_doc, defaults_for) -> tuple[Controls, list[str]]:
+    """Controls from the URL's query parameters (untrusted), and the problems found, one line each.
+
+    ``load_doc(base) -> doc`` and ``defaults_for(base, doc) -> Controls`` give the base file's document and
+    defaults. Values that do not parse are dropped (their default is used) with a message; the rest is
+    validated as a scenario by :func:`engine.scenario_from_dict` (``label="URL"``) and against the
+    controls' ranges; if that fails, the base file's defaults are used with the message.
+    """
+    q = {k: (v[-1] if isinstance(v, list) and v else v) for k, v in query.items()}
+    errors: list[str] = []
+    base = str(q.get("base", "baseline"))
+    if base not in bases:
+        errors.append(str(engine.UserError(f"value {base!r} is not a scenario file; allowed: {', '.join(bases)}",
+                                           file="URL", field="base")))
+        base = "baseline" if "baseline" in bases else next(iter(bases))
+    doc = load_doc(base)
+    d = defaults_for(base, doc)
+    values: dict[str, Any] = {}
+    for name in CONTROL_NAMES:
+        if name == "base" or name not in q:
+            continue
+        try:
+            values[name] = _parse(name, str(q[name]))
+        except engine.UserError as exc:
+            errors.append(str(exc))
+    c = replace(d, **values)
+    try:
+        build(doc, c, d, label="URL")
+        check_domain(c, d)
+    except engine.UserError as exc:
+        errors.append(str(exc))
+        c = d
+    return c, errors

@@ -44,9 +44,21 @@ def base_scenario(base: str) -> engine.Scenario:
     return engine.load_scenario(FILES[base])
 
 
+@st.cache_resource(show_spinner=False)
+def base_names() -> dict[str, str]:
+    return {stem: f"{base_scenario(stem).name} ({stem}.toml)" for stem in FILES}
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def base_doc(base: str) -> dict:
     return base_scenario(base).to_document()
+
+
+@st.cache_resource(show_spinner=False)
+def baseline_whatif() -> engine.Scenario:
+    """baseline.toml built the way a what-if is: an unchanged what-if on it shares its cached run."""
+    return whatif.build(base_doc("baseline"), base_defaults("baseline"), base_defaults("baseline"), id="baseline",
+                        label="baseline")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -58,6 +70,10 @@ def base_defaults(base: str) -> whatif.Controls:
 def cached_run(fingerprint: str, draws: int, seed: int, _scenario: engine.Scenario) -> results.Run:
     """One engine run, keyed on what shapes its numbers (the scenario object itself is not hashed)."""
     return results.run(baseline_data(), _scenario, draws, seed)
+
+
+def chart(spec: dict) -> None:
+    st.vega_lite_chart(spec=spec, height=spec["height"] + 110)  # the plot plus its title, axis and legend
 
 
 def run(scenario: engine.Scenario, draws: int, seed: int) -> results.Run:
@@ -134,7 +150,7 @@ with st.sidebar:
     lang = st.session_state.lang
     st.header(t("sidebar_title", lang))
     st.selectbox(t("base", lang), list(FILES), key="base", on_change=reset_to_base, help=t("base_help", lang),
-                 format_func=lambda stem: f"{base_scenario(stem).name} ({stem}.toml)")
+                 format_func=base_names().get)
     d = base_defaults(st.session_state.base)
 
     def slider(name: str, fmt_: str | None = None) -> None:
@@ -182,7 +198,7 @@ except engine.UserError as exc:  # the sliders stay within the engine's ranges; 
     changes = []
 B = baseline_data()
 tables = run(scenario, c.draws, c.seed)
-base_tables = run(base_scenario("baseline"), c.draws, c.seed) if "baseline" in FILES else tables
+base_tables = run(baseline_whatif(), c.draws, c.seed) if "baseline" in FILES else tables
 years = years_of(c.base)
 if st.session_state.year not in years:
     st.session_state.year = years[0]
@@ -198,24 +214,9 @@ year = top[0].selectbox(t("year", lang), years, key="year", help=t("year_help", 
 st.subheader(t("sec_kpi", lang, year=year))
 
 
-def show_card(k: kpi.Kpi) -> None:
-    color = "gray" if k.good is None else ("green" if k.good else "red")
-    arrow = "off" if k.good is None else ("up" if k.mean > k.base_mean else "down")
-    with st.container(border=True):
-        st.metric(k.label, k.value, delta=k.vs_base, delta_color=color, delta_arrow=arrow)
-        st.caption(k.caption)
-
-
-sections = kpi.cards(B, tables.index, tables.deviations, base_tables.index, year, lang)
-for unit in ("elinvoima", "tyollisyys", "etp"):
-    st.markdown(f"**{B.unit_name(unit, lang)}**")
-    for col, k in zip(st.columns(3), sections[unit]):
-        with col:
-            show_card(k)
-st.markdown(f"**{t('labour_title', lang)}**")
-for col, k in zip(st.columns(4), sections["lahti"]):
-    with col:
-        show_card(k)
+sections = kpi.cards(B, tables.index, tables.dev, base_tables.index, year, lang)
+titles = {u: B.unit_name(u, lang) for u in ("elinvoima", "tyollisyys", "etp")} | {"lahti": t("labour_title", lang)}
+st.html(kpi.cards_html(sections, titles))
 
 # ------------------------------------------------------------------------------------------ tabs (lazy)
 tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_exp = st.tabs([t(k, lang) for k in TABS], key="view",
@@ -260,25 +261,25 @@ if tab_fin.open:
         budget = kpi.value(tables.index, year, unit, "budget_margin_keur")
         left, right = st.columns(2)
         with left:
-            st.vega_lite_chart(spec=charts.cumulative_margin(tables.cum, base_tables.cum if changes else None,
+            chart(charts.cumulative_margin(tables.cum, base_tables.cum if changes else None,
                                                              budget, unit, year, B.budget_year, lang))
         with right:
-            st.vega_lite_chart(spec=charts.waterfall(tables.deviations, unit, year, lang))
+            chart(charts.waterfall(tables.dev, unit, year, lang))
 
 if tab_tmt.open:
     with tab_tmt:
-        st.vega_lite_chart(spec=charts.tmt_monthly(tables.series, lang))
+        chart(charts.tmt_monthly(tables.series, lang))
 
 if tab_lab.open:
     with tab_lab:
         june = {"unemployed": B.labour.unemployed, "long_term_unemployed": B.labour.long_term_unemployed}
-        st.vega_lite_chart(spec=charts.unemployed(tables.series, base_tables.series if changes else None, june, lang))
+        chart(charts.unemployed(tables.series, base_tables.series if changes else None, june, lang))
 
 if tab_years.open:
     with tab_years:
         key = st.selectbox(t("years_measure", lang), list(YEAR_MEASURES), format_func=measure_label,
                            key="years_measure")
-        st.vega_lite_chart(spec=charts.by_year(tables.index, base_tables.index if changes else None, list(years),
+        chart(charts.by_year(tables.index, base_tables.index if changes else None, list(years),
                                                *YEAR_MEASURES[key], measure_label(key), lang))
         st.markdown(f"**{t('years_table', lang)}**")
         st.table(pd.DataFrame({str(y): [cell(tables.index, y, *YEAR_MEASURES[k], band=False) for k in YEAR_MEASURES]
@@ -309,7 +310,7 @@ if tab_cmp.open:
                             "tyollisyys.tmt_cost_keur"]
             mkey = st.selectbox(t("compare_measure", lang), monthly_keys, format_func=measure_label,
                                 key="compare_measure")
-            st.vega_lite_chart(spec=charts.compare({n: r.series for n, r in compared.items()}, *YEAR_MEASURES[mkey],
+            chart(charts.compare({n: r.series for n, r in compared.items()}, *YEAR_MEASURES[mkey],
                                                    measure_label(mkey), lang))
 
 if tab_exp.open:

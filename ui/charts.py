@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 
 from . import fmt
 from .text import t
@@ -49,7 +48,9 @@ def _spec(title: str, lang: str, layers: list[Spec], height: int = HEIGHT) -> Sp
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "title": {"text": title, "anchor": "start", "fontSize": 14},
         "height": height, "layer": layers,
-        "config": {"legend": {"orient": "bottom", "title": None}},
+        "config": {"legend": {"orient": "bottom", "title": None, "labelLimit": 0, "columns": 2}},
+        # SVG: the text of titles and axes is in the page (readable, searchable, testable) and prints sharp
+        "usermeta": {"embedOptions": {"renderer": "svg"}},
     }
     if lang == "fi":
         spec["config"]["locale"] = FI_LOCALE
@@ -135,7 +136,10 @@ def cumulative_margin(cum: dict, cum_base: dict | None, budget_keur: float, unit
     bmonths = [f"{year}-{m:02d}" for m in range(1, 13)]
     bvals = [budget_keur * m / 12 for m in range(1, 13)]
     lines += _values(bmonths, lang, v=_div(bvals, 1000), series=s_budget, tip=_money(bvals, lang))
-    domain, colors = [s_whatif, s_base, s_budget, s_actual], [BLUE, GREY, RED, BLACK]
+    shown = [s_whatif] + ([s_base] if cum_base is not None else []) + [s_budget]
+    shown += [s_actual] if year == budget_year and "actual" in d["kind"] else []
+    style = {s_whatif: (BLUE, SOLID), s_base: (GREY, DASHED), s_budget: (RED, DOTTED), s_actual: (BLACK, SOLID)}
+    domain, colors, dashes = shown, [style[s][0] for s in shown], [style[s][1] for s in shown]
     y = _y("v", t("meur", lang))
     layers = [
         {"data": {"values": fan}, "mark": {"type": "area", "opacity": 0.22, "color": BLUE},
@@ -144,7 +148,7 @@ def cumulative_margin(cum: dict, cum_base: dict | None, budget_keur: float, unit
         {"data": {"values": lines}, "mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": _x(lang), "y": y, "color": _color(domain, colors),
                       "strokeDash": {"field": "series", "type": "nominal", "legend": None,
-                                     "scale": {"domain": domain, "range": [SOLID, DASHED, DOTTED, SOLID]}},
+                                     "scale": {"domain": domain, "range": dashes}},
                       "tooltip": [_tip("series"), _tip("m", t("month", lang)), _tip("tip", t("meur", lang))]}},
     ]
     act = [i for i, k in enumerate(d["kind"]) if k == "actual"]
@@ -238,14 +242,14 @@ def unemployed(series: dict, base_series: dict | None, june: dict[str, float], l
 FIXED_ROWS = ("budget_margin", "forecast_margin", "total_deviation")
 
 
-def waterfall_rows(dev: pd.DataFrame, unit: str, year: int, lang: str) -> list[dict]:
+def waterfall_rows(dev: dict, unit: str, year: int, lang: str) -> list[dict]:
     """Bars of the year-end deviation from budget (M€): each driver from where the last ended (drivers
-    under 0.5 k€ left out), then the total from zero. ``unit='etp'`` adds up the two units' drivers."""
-    d = dev[dev.year == year]
-    label_col = "label_fi" if lang == "fi" else "label_en"
+    under 0.5 k€ left out), then the total from zero. ``unit='etp'`` adds up the two units' drivers.
+    ``dev`` is ``ui.results.Run.dev`` ((year,) → the deviations table's columns)."""
+    d = dev.get((year,), {"unit": [], "driver": [], "label_fi": [], "label_en": [], "mean": []})
     sums: dict[str, list] = {}
     total = None
-    for u, drv, label, mean in zip(d["unit"].tolist(), d["driver"].tolist(), d[label_col].tolist(), d["mean"].tolist()):
+    for u, drv, label, mean in zip(d["unit"], d["driver"], d["label_fi" if lang == "fi" else "label_en"], d["mean"]):
         if drv == "total_deviation" and u == unit:
             total = mean
         if drv in FIXED_ROWS or (unit != "etp" and u != unit) or u == "etp":
@@ -264,30 +268,32 @@ def waterfall_rows(dev: pd.DataFrame, unit: str, year: int, lang: str) -> list[d
     tot = level if total is None else total
     rows.append({"label": t("total_deviation", lang), "start": 0.0, "end": tot / 1000, "value": tot, "kind": "total"})
     for i, r in enumerate(rows):
-        r.update(order=i, right=max(r["start"], r["end"]), text=fmt.meur(r["value"], lang, signed=True))
+        r.update(order=i, right=max(r["start"], r["end"]), text=fmt.meur(r["value"], lang, signed=True, unit=False))
     return rows
 
 
-def waterfall(dev: pd.DataFrame, unit: str, year: int, lang: str) -> Spec:
+def waterfall(dev: dict, unit: str, year: int, lang: str) -> Spec:
     """Horizontal waterfall: each driver's bar starts where the previous ended; the total from zero."""
     w = waterfall_rows(dev, unit, year, lang)
+    lo = min(0.0, *(min(r["start"], r["end"]) for r in w))
+    hi = max(0.0, *(r["right"] for r in w))
+    domain = [lo - 0.05 * (hi - lo), hi + 0.2 * (hi - lo) + 0.1]  # room for the value labels on the right
     y = {"field": "label", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelLimit": 330}}
     x_title = t("meur", lang)
     layers = [
-        {"mark": {"type": "bar", "height": 18},
-         "encoding": {"y": y, "x": {"field": "start", "type": "quantitative", "title": x_title, "axis": {"format": ",.1f"}},
+        {"data": {"values": w}, "mark": {"type": "bar", "height": 18},
+         "encoding": {"y": y, "x": {"field": "start", "type": "quantitative", "title": x_title, "axis": {"format": ",.1f"},
+                            "scale": {"domain": domain, "nice": False}},
                       "x2": {"field": "end"},
                       "color": {"field": "kind", "type": "nominal", "legend": None,
                                 "scale": {"domain": ["up", "down", "total"], "range": [GREEN, RED, BLUE]}},
                       "tooltip": [_tip("label"), _tip("text", x_title)]}},
-        {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
+        {"data": {"values": w}, "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
          "encoding": {"y": y, "x": {"field": "right", "type": "quantitative"}, "text": {"field": "text"}}},
         {"data": {"values": [{"x": 0}]}, "mark": {"type": "rule", "color": GREY},
          "encoding": {"x": {"field": "x", "type": "quantitative"}}},
     ]
-    spec = _spec(t("waterfall_title", lang, year=year), lang, layers, height=30 * len(w) + 10)
-    spec["data"] = {"values": w}
-    return spec
+    return _spec(t("waterfall_title", lang, year=year), lang, layers, height=30 * len(w) + 10)
 
 
 # ------------------------------------------------------------------------------------------ multi-year
@@ -325,7 +331,9 @@ def by_year(ix: dict, base_ix: dict | None, years: list[int], unit: str, measure
     if measure in ("margin_keur", "revenue_keur", "costs_keur"):
         pts += [{"year": str(y), "v": get(ix, y, "budget_" + measure) / k, "series": s_budget,
                  "tip": show(get(ix, y, "budget_" + measure))} for y in years]
-    domain, colors = [s_whatif, s_base, s_budget], [BLUE, GREY, RED]
+    style = {s_whatif: (BLUE, SOLID), s_base: (GREY, DASHED), s_budget: (RED, DOTTED)}
+    shown = [s for s in style if any(p["series"] == s for p in pts)]
+    domain, colors, dashes = shown, [style[s][0] for s in shown], [style[s][1] for s in shown]
     x = {"field": "year", "type": "ordinal", "title": t("year", lang), "axis": {"labelAngle": 0}}
     layers = [
         {"data": {"values": bars}, "mark": {"type": "rule", "color": BLUE, "strokeWidth": 3, "opacity": 0.45},
@@ -334,7 +342,7 @@ def by_year(ix: dict, base_ix: dict | None, years: list[int], unit: str, measure
         {"data": {"values": pts}, "mark": {"type": "line", "point": True},
          "encoding": {"x": x, "y": _y("v", y_title, axis_fmt), "color": _color(domain, colors),
                       "strokeDash": {"field": "series", "type": "nominal", "legend": None,
-                                     "scale": {"domain": domain, "range": [SOLID, DASHED, DOTTED]}},
+                                     "scale": {"domain": domain, "range": dashes}},
                       "tooltip": [_tip("series"), _tip("year", t("year", lang)), _tip("tip", y_title)]}},
     ]
     return _spec(t("years_title", lang, measure=label), lang, layers)
@@ -353,13 +361,11 @@ def compare(series_by_name: dict[str, dict], unit: str, measure: str, label: str
                         series=name, tip=[show(v) for v in s["mean"]])
     names = list(series_by_name)
     color = _color(names, COMPARE_COLORS[:len(names)])
-    layers = [
-        {"mark": {"type": "area", "opacity": 0.12},
+    layers = [  # data in the layers: a top-level "data" would make Streamlit convert it to Arrow (slower)
+        {"data": {"values": rows}, "mark": {"type": "area", "opacity": 0.12},
          "encoding": {"x": _x(lang), "y": _y("p10", y_title, axis_fmt), "y2": {"field": "p90"}, "color": color}},
-        {"mark": {"type": "line", "strokeWidth": 2},
+        {"data": {"values": rows}, "mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": _x(lang), "y": _y("mean", y_title, axis_fmt), "color": color,
                       "tooltip": [_tip("series"), _tip("m", t("month", lang)), _tip("tip", y_title)]}},
     ]
-    spec = _spec(label, lang, layers)
-    spec["data"] = {"values": rows}
-    return spec
+    return _spec(label, lang, layers)

@@ -1,10 +1,12 @@
 """KPI cards like the report's "TOIMINTAKATE ENNUSTE −7,7 milj. euroa (2021: −6,0)": the year-end
-mean, its P10–P90, and the change against the baseline scenario and against the budget."""
+mean, its P10–P90, and the change against the baseline scenario and against the budget.
+
+``ye`` is ``ui.results.Run.index`` and ``dev`` ``ui.results.Run.dev`` (the engine's tables as look-ups)."""
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
-import pandas as pd
 
 import engine
 
@@ -91,16 +93,18 @@ def _june(baseline: engine.Baseline, measure: str, lang: str) -> str:
     return f"({int(month[5:7])}/{month[:4]}: {_fmt(measure, v, lang)})"
 
 
-def _budget_delta(ye: Index, dev: pd.DataFrame, year: int, unit: str, measure: str) -> float | None:
+def _budget_delta(ye: Index, dev: dict, year: int, unit: str, measure: str) -> float | None:
     if measure in FINANCE:
         return value(ye, year, unit, measure) - value(ye, year, unit, "budget_" + measure)
     if measure == "tmt_cost_keur":  # TMT minus its appropriation = minus the driver's margin effect
-        sel = dev[(dev.year == year) & (dev.unit == "tyollisyys") & (dev.driver == "tmt_over_appropriation")]
-        return -float(sel["mean"].iloc[0]) if len(sel) else None
+        d = dev.get((year,), {"unit": [], "driver": [], "mean": []})
+        for u, drv, m in zip(d["unit"], d["driver"], d["mean"]):
+            if u == "tyollisyys" and drv == "tmt_over_appropriation":
+                return -m
     return None
 
 
-def card(baseline: engine.Baseline, ye: Index, dev: pd.DataFrame, base_ye: Index, year: int,
+def card(baseline: engine.Baseline, ye: Index, dev: dict, base_ye: Index, year: int,
          unit: str, measure: str, lang: str) -> Kpi:
     mean = value(ye, year, unit, measure)
     base_mean = value(base_ye, year, unit, measure)
@@ -125,7 +129,7 @@ def card(baseline: engine.Baseline, ye: Index, dev: pd.DataFrame, base_ye: Index
     )
 
 
-def cards(baseline: engine.Baseline, ye: Index, dev: pd.DataFrame, base_ye: Index, year: int,
+def cards(baseline: engine.Baseline, ye: Index, dev: dict, base_ye: Index, year: int,
           lang: str) -> dict[str, list[Kpi]]:
     """Cards by section: one per finance unit (revenue, costs, margin), then TMT and the labour market."""
     out: dict[str, list[Kpi]] = {}
@@ -134,3 +138,48 @@ def cards(baseline: engine.Baseline, ye: Index, dev: pd.DataFrame, base_ye: Inde
     out["lahti"] = [card(baseline, ye, dev, base_ye, year, "tyollisyys", "tmt_cost_keur", lang)]
     out["lahti"] += [card(baseline, ye, dev, base_ye, year, "lahti", m, lang) for m in LABOUR]
     return out
+
+
+# ------------------------------------------------------------------------------------------ HTML cards
+CSS = """
+<style>
+.etp-kpis h4 {margin: 0.9rem 0 0.35rem 0; font-size: 1rem; font-weight: 600;}
+.etp-kpi-row {display: grid; grid-template-columns: repeat(var(--cols), minmax(0, 1fr)); gap: 0.75rem;}
+.etp-kpi {border: 1px solid rgba(128, 128, 128, 0.28); border-radius: 0.5rem; padding: 0.7rem 0.9rem;}
+.etp-kpi .lbl {font-size: 0.78rem; letter-spacing: 0.04em; text-transform: uppercase; opacity: 0.75;}
+.etp-kpi .val {font-size: 1.75rem; font-weight: 600; line-height: 1.25; margin: 0.15rem 0; white-space: nowrap;}
+.etp-kpi .ref {font-size: 0.95rem; font-weight: 400; opacity: 0.7; margin-left: 0.3rem;}
+.etp-kpi .dlt {font-size: 0.85rem; display: inline-block; padding: 0.05rem 0.45rem; border-radius: 0.8rem;
+               background: rgba(128, 128, 128, 0.12);}
+.etp-kpi .dlt.good {color: #1a7f37; background: rgba(26, 127, 55, 0.12);}
+.etp-kpi .dlt.bad {color: #b42318; background: rgba(180, 35, 24, 0.10);}
+.etp-kpi .sub {font-size: 0.8rem; opacity: 0.72; margin-top: 0.35rem; line-height: 1.35;}
+@media (max-width: 900px) {.etp-kpi-row {grid-template-columns: minmax(0, 1fr);}}
+</style>
+"""
+
+
+def card_html(k: Kpi) -> str:
+    """One card: label, value with the report-style reference, change against the baseline, then the
+    P10–P90 band and the change against the budget. ``data-*`` attributes name the figure."""
+    cls = "" if k.good is None else ("good" if k.good else "bad")
+    arrow = "" if k.good is None else ("▲ " if k.mean > k.base_mean else "▼ ")
+    sub = [f"P10–P90 {k.band}"] + ([k.vs_budget] if k.vs_budget else [])
+    e = html.escape
+    return (f'<div class="etp-kpi" data-unit="{e(k.unit)}" data-measure="{e(k.measure)}">'
+            f'<div class="lbl">{e(k.label)}</div>'
+            f'<div class="val">{e(k.value)}<span class="ref">{e(k.reference)}</span></div>'
+            f'<div class="dlt {cls}">{arrow}{e(k.vs_base)}</div>'
+            f'<div class="sub">{e(" · ".join(sub))}</div></div>')
+
+
+def cards_html(sections: dict[str, list[Kpi]], titles: dict[str, str]) -> str:
+    """All cards as one HTML block (one Streamlit element instead of three per card: a rerun is faster)."""
+    parts = [CSS, '<div class="etp-kpis">']
+    for key, cards_ in sections.items():
+        parts.append(f"<h4>{html.escape(titles[key])}</h4>")
+        parts.append(f'<div class="etp-kpi-row" style="--cols: {len(cards_)}">')
+        parts += [card_html(k) for k in cards_]
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)

@@ -22,3 +22,4 @@ def install() -> bool:
         return False
     Distribution.frozen = functools.lru_cache(maxsize=4096)(frozen)
     return True
+

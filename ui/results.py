@@ -57,6 +57,11 @@ class Run:
         return columns(self.monthly, ["unit", "measure"])
 
     @cached_property
+    def dev(self) -> Columns:
+        """(year,) -> the deviations table's columns as lists (unit, driver, label_fi, label_en, mean, …)."""
+        return columns(self.deviations, ["year"])
+
+    @cached_property
     def cum(self) -> Columns:
         """(unit, year) -> year-to-date margin: month, kind (actual|forecast), mean, p10, p90 (k€)."""
         return cumulative_margin(self.result)

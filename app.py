@@ -329,6 +329,7 @@ if tab_exp.open:
             st.code(toml_text, language="toml")
         st.markdown(t("share", lang))
         url = getattr(st.context, "url", None)
-        st.code((url.split("?")[0] if url else "") + "?" + urlencode(whatif.to_query(c, lang, year)), language=None)
+        st.code((url.split("?")[0] if url else "") + "?" + urlencode(whatif.to_query(c, lang, year)), language=None,
+                wrap_lines=True)
 
 st.query_params.from_dict(whatif.to_query(c, lang, year))

@@ -67,9 +67,9 @@ def _y(field: str, title: str, fmt_: str = ",.1f", zero: bool = False) -> Spec:
             "scale": {"zero": zero}}
 
 
-def _color(domain: list[str], colors: list[str], field: str = "series") -> Spec:
+def _color(domain: list[str], colors: list[str], field: str = "series", symbol: str = "stroke") -> Spec:
     return {"field": field, "type": "nominal", "title": None, "scale": {"domain": domain, "range": colors},
-            "legend": {"orient": "bottom"}}
+            "legend": {"orient": "bottom", "symbolType": symbol, "symbolStrokeWidth": 2.5}}
 
 
 def _tip(field: str, title: str = "") -> Spec:
@@ -181,7 +181,7 @@ def tmt_monthly(series: dict, lang: str) -> Spec:
     if bars:
         layers.append({"data": {"values": bars}, "mark": {"type": "bar", "opacity": 0.9},
                        "encoding": {"x": _x(lang), "y": {**_y("v", y_title, zero=True), "stack": "zero"},
-                                    "color": _color(labels, BAND_COLORS, field="band"),
+                                    "color": _color(labels, BAND_COLORS, field="band", symbol="square"),
                                     "order": {"field": "order", "type": "quantitative"},
                                     "tooltip": [_tip("band"), _tip("m", t("month", lang)), _tip("tip", y_title)]}})
     layers.append({"data": {"values": total}, "mark": {"type": "area", "opacity": 0.25, "color": ORANGE},

@@ -49,6 +49,21 @@ class DistributionError(ValueError):
     """Raised with a message that says what is allowed."""
 
 
+def _takes(name: str, args) -> bool:
+    required, optional = _SPECS[name]
+    return set(required) <= set(args) <= set(required + optional)
+
+
+def suggest(name: str, args) -> str:
+    """" (did you mean 'x'?)" for a misspelt distribution name, preferring a name that takes the
+    arguments written beside it: ``triangle`` with low/mode/high is ``triangular``, not scipy's ``triang``."""
+    from .errors import did_you_mean
+
+    args = [a for a in args if a != "dist"]
+    fitting = [n for n in NAMES if _takes(n, args)]
+    return did_you_mean(name, fitting) or did_you_mean(name, NAMES)
+
+
 def _check_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise DistributionError(f"argument '{name}' must be a number, got {value!r}")
@@ -69,10 +84,7 @@ class Distribution:
         spec = dict(spec)
         name = spec.pop("dist", None)
         if name not in _SPECS:
-            from .errors import did_you_mean
-
-            hint = did_you_mean(str(name), NAMES)
-            raise DistributionError(f"unknown distribution {name!r}{hint}; allowed: {', '.join(NAMES)}")
+            raise DistributionError(f"unknown distribution {name!r}{suggest(str(name), spec)}; allowed: {', '.join(NAMES)}")
         required, optional = _SPECS[name]
         missing = [a for a in required if a not in spec]
         if missing:

@@ -8,7 +8,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from .distributions import NAMES as DIST_NAMES
 from .distributions import Distribution, DistributionError
 
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM")]
+YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+YearMonth = Annotated[str, Field(pattern=YEAR_MONTH_PATTERN, description="a month, YYYY-MM")]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 

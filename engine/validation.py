@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import re
+
 from pydantic import ValidationError
 
+from .distributions import suggest
 from .errors import did_you_mean
+from .scenario_types import YEAR_MONTH_PATTERN
 
 # how pydantic names the alternatives of a union in an error's location
 _BRANCHES = {"float", "constrained-float", "int", "constrained-int", "str", "DistSpec", "list", "dict", "bool",
@@ -81,11 +85,22 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
         if isinstance(value, dict) and dist_errors:
             d = dist_errors[0]
             dloc = _clean_loc(tuple(d["loc"]), tags)
+            if d["type"] == "literal_error" and dloc[-1] == "dist":
+                hint = suggest(str(d.get("input")), value)
+                return ".".join(str(p) for p in dloc), (f"unknown distribution {_show(d.get('input'))}{hint}; "
+                                                        f"allowed: {d.get('ctx', {}).get('expected', '')}")
             return ".".join(str(p) for p in dloc), f"value {_show(d.get('input'))}: {_msg(d)}"
         if number_errors and isinstance(value, (int, float)) and not isinstance(value, bool):
             return field, f"value {_show(value)}: {_msg(number_errors[0])}"
         return field, f"value {_show(value)} is not {DIST_HINT}"
 
+    if typ == "string_pattern_mismatch" and e.get("ctx", {}).get("pattern") == YEAR_MONTH_PATTERN:
+        december = " (a December, 2022-12 … 2035-12)" if field.endswith("horizon_end") else ""
+        return field, f"value {_show(value)} is not a month YYYY-MM{december}"
+    if typ == "literal_error":
+        expected = str(e.get("ctx", {}).get("expected", ""))
+        choices = [c.strip(" '") for c in re.split(r",| or ", expected) if c.strip(" '")]
+        return field, f"value {_show(value)} is not allowed{did_you_mean(str(value), choices)}; allowed: {expected}"
     if isinstance(value, dict) and typ == "value_error":  # a whole-table check: the message says what is wrong
         return field, _msg(e)
     return field, f"value {_show(value)}: {_msg(e)}"

@@ -45,7 +45,8 @@ def summarise(values: np.ndarray) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     x = x.reshape(x.shape[0], -1)
     n = x.shape[0]
-    s = np.ascontiguousarray(x.T)  # (k, draws)
+    s = np.array(x.T, order="C")  # (k, draws); always a copy: a (draws, 1) input's .T is already contiguous
+    # and ascontiguousarray would hand back a view, so the sort would reorder the caller's paths
     s.sort(axis=1)
     out = np.empty((x.shape[1], 4))
     out[:, 0] = x.mean(axis=0)

@@ -113,20 +113,30 @@ def init_state() -> None:
 TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_export")
 
 
+FORMATTED = ("base", "tmt_rules", "estimator", "fin_unit", "years_measure", "compare_measure")  # format_func widgets
+
+
 def switch_language() -> None:
-    """Keep the open tab when the language changes (the tabs' state is their label)."""
+    """Keep the open tab when the language changes (the tabs' state is their label), and hand every
+    widget whose options are shown through ``format_func`` its value again, so the browser redraws it
+    in the new language instead of keeping the old label."""
     new = st.session_state.lang
     old = next(code for code in LANGS if code != new)
     view = st.session_state.get("view")
     for key in TABS:
         if view == t(key, old):
             st.session_state.view = t(key, new)
+    for key in FORMATTED:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def pin_current() -> None:
     pins: dict = st.session_state.pins
     lang = st.session_state.lang
     name = (st.session_state.get("pin_name") or "").strip() or t("pin_default", lang, n=len(pins) + 1)
+    if name == t("current", lang):  # the comparison's first column is the current settings
+        name += " (2)"
     if name not in pins and len(pins) >= MAX_PINS:
         st.session_state.pin_msg = t("pin_full", lang, n=MAX_PINS)
         return

@@ -69,7 +69,7 @@ def _y(field: str, title: str, fmt_: str = ",.1f", zero: bool = False) -> Spec:
 
 def _color(domain: list[str], colors: list[str], field: str = "series", symbol: str = "stroke") -> Spec:
     return {"field": field, "type": "nominal", "title": None, "scale": {"domain": domain, "range": colors},
-            "legend": {"orient": "bottom", "symbolType": symbol, "symbolStrokeWidth": 2.5}}
+            "legend": {"orient": "bottom", "symbolType": symbol, "symbolStrokeWidth": 2.5, "symbolOpacity": 1}}
 
 
 def _tip(field: str, title: str = "") -> Spec:
@@ -362,8 +362,9 @@ def compare(series_by_name: dict[str, dict], unit: str, measure: str, label: str
     names = list(series_by_name)
     color = _color(names, COMPARE_COLORS[:len(names)])
     layers = [  # data in the layers: a top-level "data" would make Streamlit convert it to Arrow (slower)
-        {"data": {"values": rows}, "mark": {"type": "area", "opacity": 0.12},
-         "encoding": {"x": _x(lang), "y": _y("p10", y_title, axis_fmt), "y2": {"field": "p90"}, "color": color}},
+        {"data": {"values": rows}, "mark": {"type": "area", "opacity": 0.08},
+         "encoding": {"x": _x(lang), "y": _y("p10", y_title, axis_fmt), "y2": {"field": "p90"},
+                      "color": color}},
         {"data": {"values": rows}, "mark": {"type": "line", "strokeWidth": 2},
          "encoding": {"x": _x(lang), "y": _y("mean", y_title, axis_fmt), "color": color,
                       "tooltip": [_tip("series"), _tip("m", t("month", lang)), _tip("tip", y_title)]}},

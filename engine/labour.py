@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import lfilter
 
 from .baseline import Baseline
 from .calendar import MonthGrid, month_of_year, parse_month
@@ -242,8 +243,9 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     eps = pd.normals("labour.vacancies", len(grid))
     z = np.zeros_like(eps)
     start = grid.index(baseline.as_of) + 1
-    for t in range(start, len(grid)):
-        z[:, t] = ar * z[:, t - 1] + sd * eps[:, t]
+    # z[t] = ar·z[t−1] + sd·eps[t] from z = 0 at the as-of month: lfilter runs the recursion along each
+    # path's contiguous row in C (the same products and sums as the plain loop, so the same bits)
+    z[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
     v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z)
     return np.maximum(v + shock_vacancies, 0.0)
 

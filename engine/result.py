@@ -32,30 +32,62 @@ STAT_COLUMNS = ("mean", "p10", "p50", "p90")
 FINANCE_UNITS = UNITS + ("etp",)
 
 
+CHUNK_BYTES = 8 * 2**20  # one reused sort buffer: small enough that malloc keeps it (no page faults)
+
+
+def _order_stats(v: np.ndarray, wanted: Sequence[int]) -> dict[int, np.ndarray]:
+    """Order statistics ``wanted`` of each row of ``v`` (rows, n), which it reorders in place.
+
+    Nested single-k partitions from the largest index down: after partitioning at k the row's first
+    k entries are its k smallest, so the next (smaller) k partitions only those. The neighbour k+1 is
+    the minimum of what lies between k and the previous cut. Exact order statistics, the same values
+    a full sort gives, in about two thirds of its time (benchmarks/README.md, percentiles).
+    """
+    n = v.shape[1]
+    found: dict[int, np.ndarray] = {}
+    upper = n  # v[:, :upper] holds each row's `upper` smallest values
+    for k in sorted(set(wanted), reverse=True):
+        if k in found:
+            continue
+        v[:, :upper].partition(k, axis=1)
+        found[k] = v[:, k].copy()
+        if k + 1 < n and k + 1 not in found:
+            found[k + 1] = v[:, k + 1:upper].min(axis=1) if k + 1 < upper else found[upper]
+        upper = k
+    return found
+
+
 def summarise(values: np.ndarray) -> np.ndarray:
     """(draws, k) → (k, 4): mean, P10, P50, P90 along the paths axis.
 
-    Percentiles interpolate linearly between order statistics, as numpy's default method. One sort
-    serves all three, done on a transposed copy so that each series' draws are contiguous (several
-    times faster than sorting down the columns, or np.percentile).
+    Percentiles interpolate linearly between order statistics, as numpy's default method. The series
+    are copied a few at a time into one reused buffer with each series' draws contiguous (the
+    caller's array is never reordered), then the order statistics come from nested partitions.
 
     >>> summarise(np.arange(11.0)[:, None]).tolist()
     [[5.0, 1.0, 5.0, 9.0]]
+    >>> summarise(np.array([[4.0, 1.0], [1.0, 1.0], [3.0, 1.0], [2.0, 1.0]])).tolist()
+    [[2.5, 1.3, 2.5, 3.7], [1.0, 1.0, 1.0, 1.0]]
     """
     x = np.asarray(values, dtype=float)
     x = x.reshape(x.shape[0], -1)
-    n = x.shape[0]
-    s = np.array(x.T, order="C")  # (k, draws); always a copy: a (draws, 1) input's .T is already contiguous
-    # and ascontiguousarray would hand back a view, so the sort would reorder the caller's paths
-    s.sort(axis=1)
-    out = np.empty((x.shape[1], 4))
-    out[:, 0] = x.mean(axis=0)
+    n, k = x.shape
+    plan = []  # (column of out, lo, hi, frac) per quantile
     for j, q in enumerate(QUANTILES, start=1):
         pos = q * (n - 1)
         lo = int(np.floor(pos))
-        hi = min(lo + 1, n - 1)
-        frac = pos - lo
-        out[:, j] = s[:, lo] + frac * (s[:, hi] - s[:, lo])
+        plan.append((j, lo, min(lo + 1, n - 1), pos - lo))
+    out = np.empty((k, 4))
+    rows = max(1, min(k, CHUNK_BYTES // (8 * n)))
+    buf = np.empty((rows, n))
+    for a in range(0, k, rows):
+        b = min(a + rows, k)
+        v = buf[: b - a]
+        v[...] = x[:, a:b].T
+        out[a:b, 0] = v.mean(axis=1)
+        st = _order_stats(v, [lo for _, lo, _, _ in plan])  # each lo's neighbour lo+1 comes with it
+        for j, lo, hi, frac in plan:
+            out[a:b, j] = st[lo] + frac * (st[hi] - st[lo])
     return out
 
 
@@ -113,15 +145,15 @@ class Result:
         b = self.ledger.budget  # (years, units, lines): the budget year's budget, indexed after it
         b_rev, b_cost = b[..., IS_REVENUE].sum(-1), b[..., ~IS_REVENUE].sum(-1)
         budget = {"budget_revenue_keur": b_rev, "budget_costs_keur": b_cost, "budget_margin_keur": b_rev - b_cost}
+        labour = self.labour.year_end_measures(self.grid) if self.labour is not None else {}
         for y, year in enumerate(self.years):
             for measure, arr in fin.items():
                 rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], arr[:, y, :])
             for measure, arr in budget.items():
                 rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], np.append(arr[y], arr[y].sum())[None])
             rows.add([(sid, int(year), "tyollisyys", "tmt_cost_keur")], self.ledger.tmt_year[:, y])
-            if self.labour is not None:
-                for measure, arr in self.labour.year_end_measures(self.grid).items():
-                    rows.add([(sid, int(year), "lahti", measure)], arr[:, y])
+            for measure, arr in labour.items():
+                rows.add([(sid, int(year), "lahti", measure)], arr[:, y])
         return rows.frame(("scenario", "year", "unit", "measure"))
 
     def monthly(self) -> pd.DataFrame:
@@ -129,23 +161,26 @@ class Result:
         rows = _Rows()
         sid = self.scenario.id
         idx = np.flatnonzero(led.forecast_months)
+        # the forecast months are one run: a slice keeps every series a view (no (draws, months) copies)
+        months = slice(idx[0], idx[-1] + 1) if len(idx) and np.all(np.diff(idx) == 1) else idx
         labels = [self.grid.labels()[i] for i in idx]
-        rev = led.monthly_revenue[:, idx]
-        cost = led.monthly_costs[:, idx]
-        with_etp = lambda a: np.concatenate([a, a.sum(-1, keepdims=True)], axis=-1)  # noqa: E731
-        series = {"revenue_keur": with_etp(rev), "costs_keur": with_etp(cost), "margin_keur": with_etp(rev - cost)}
-        for measure, arr in series.items():
-            for u, unit in enumerate(FINANCE_UNITS):
-                rows.add([(sid, m, unit, measure) for m in labels], arr[:, :, u])
-        rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, idx])
+        rev = led.monthly_revenue[:, months]
+        cost = led.monthly_costs[:, months]
+        for measure, per_unit in (("revenue_keur", lambda u: rev[:, :, u]), ("costs_keur", lambda u: cost[:, :, u]),
+                                  ("margin_keur", lambda u: rev[:, :, u] - cost[:, :, u])):
+            unit_series = [per_unit(u) for u in range(len(UNITS))]
+            for unit, arr in zip(FINANCE_UNITS, unit_series + [sum(unit_series[1:], unit_series[0])]):
+                rows.add([(sid, m, unit, measure) for m in labels], arr)
+        rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
         if led.monthly_tmt_bands is not None:
             from .tmt import BANDS
 
             for b, band in enumerate(BANDS):
-                rows.add([(sid, m, "tyollisyys", f"tmt_cost_{band}_keur") for m in labels], led.monthly_tmt_bands[:, idx, b])
+                rows.add([(sid, m, "tyollisyys", f"tmt_cost_{band}_keur") for m in labels],
+                         led.monthly_tmt_bands[:, months, b])
         if self.labour is not None:
             for measure, arr in self.labour.monthly_measures().items():
-                rows.add([(sid, m, "lahti", measure) for m in labels], arr[:, idx])
+                rows.add([(sid, m, "lahti", measure) for m in labels], arr[:, months])
         df = rows.frame(("scenario", "month", "unit", "measure"))
         order = {m: i for i, m in enumerate(labels)}
         return df.sort_values(["unit", "measure", "month"], key=lambda s: s.map(order) if s.name == "month" else s,

@@ -71,7 +71,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
         benefit_month=arr.tmt_cost_keur, booked=tmt.booked(arr.tmt_cost_keur, grid),
         year=tmt.annual(arr.tmt_cost_keur, grid), booked_h1=float(start.cost_keur[h1_booked[:t0]].sum()),
         booked_h1_prev=baseline.tmt.closing_prev_keur * wd_prev[:5].sum() / wd_prev.sum(),
-        booked_bands=np.stack([tmt.booked(arr.tmt_cost_bands_keur[..., b], grid) for b in range(len(tmt.BANDS))], -1),
+        booked_bands=tmt.booked(arr.tmt_cost_bands_keur, grid),
     )
     ledger = forecast_ledger(baseline, scenario, pd, grid, cost, shocks.ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,

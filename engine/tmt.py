@@ -84,7 +84,7 @@ def money_over(steps, day: float, n: int = K) -> np.ndarray:
 
 
 def booked(benefit_month: np.ndarray, grid: MonthGrid) -> np.ndarray:
-    """(draws, months) amounts booked in each calendar month from (draws, months) benefit-month costs.
+    """(draws, months[, bands]) amounts booked in each calendar month from benefit-month costs of the same shape.
 
     Feb–Nov book the previous month's bill; December also accrues its own; January books nothing
     (December's bill was accrued the year before).

@@ -78,3 +78,21 @@ def test_scenario_identical_to_baseline_gives_identical_numbers(tmp_path, baseli
     assert np.array_equal(a.ledger.monthly_tmt, b.ledger.monthly_tmt)
     assert value(a.year_end(), year=2022, unit="etp", measure="margin_keur") == \
         value(b.year_end(), year=2022, unit="etp", measure="margin_keur")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60).flatmap(lambda n: arrays(np.float64, (n, 3), elements=st.floats(-1e6, 1e6, width=32))),
+       st.integers(0, 64))
+def test_summarise_is_numpys_linear_percentile(x, chunk_bytes):
+    # the nested-partition percentiles must be the order statistics a full sort gives (ties, tiny n,
+    # chunks of any size); numpy's default "linear" method is the definition in the docs
+    from engine import result
+
+    old = result.CHUNK_BYTES
+    result.CHUNK_BYTES = 8 * chunk_bytes  # chunks of 0 … 64 bytes/8: one row at a time up to all rows
+    try:
+        got = result.summarise(x)
+    finally:
+        result.CHUNK_BYTES = old
+    np.testing.assert_allclose(got[:, 1:], np.percentile(x, [10, 50, 90], axis=0).T, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(got[:, 0], x.mean(axis=0), rtol=1e-12, atol=1e-6)

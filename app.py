@@ -22,10 +22,8 @@ import pandas as pd
 import streamlit as st
 
 import engine
-from ui import charts, fmt, kpi, perf, results, whatif
+from ui import charts, fmt, kpi, results, whatif
 from ui.text import LANGS, t
-
-perf.install()  # memoize the engine's frozen distributions (see ui/perf.py) until the engine does
 
 st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
 

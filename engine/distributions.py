@@ -21,6 +21,7 @@ The *central* value (a one-draw run) is the median, ``ppf(0.5)``.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,9 @@ class Distribution:
     def to_mapping(self) -> dict[str, Any]:
         return {"dist": self.name, **dict(self.args)}
 
+    # a Distribution is an immutable value and scipy builds each frozen object slowly (~0.7 ms, mostly
+    # docstrings); validating and sampling one what-if asks for the same few dozen again and again
+    @functools.lru_cache(maxsize=4096)
     def frozen(self):
         a = dict(self.args)
         n = self.name

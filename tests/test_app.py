@@ -424,21 +424,3 @@ def test_pinned_scenarios_are_compared_side_by_side():
         at.text_input(key="pin_name").input(name)
         at.button[[b.label for b in at.button].index("Kiinnitä nykyiset asetukset")].click().run()
     assert len(at.table[0].value.columns) == 5 and at.warning  # four pinned at most, with a message
-
-
-def test_the_apps_engine_speed_up_changes_no_number():
-    # ui.perf memoizes the engine's frozen scipy distributions; a fresh process without it gives the same table
-    import subprocess
-    import sys
-
-    from ui import perf
-
-    code = ("import engine; r = engine.simulate(engine.load_baseline(), engine.load_scenario('scenarios/fazer.toml'), "
-            "draws=30, seed=5); print(r.year_end().to_csv(index=False, float_format='%.17g'))")
-    plain = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    perf.install()
-    from engine.distributions import Distribution
-
-    assert hasattr(Distribution.frozen, "cache_info")
-    r = engine.simulate(engine.load_baseline(), engine.load_scenario(SCENARIOS / "fazer.toml"), draws=30, seed=5)
-    assert r.year_end().to_csv(index=False, float_format="%.17g").strip() == plain.strip()

@@ -3,7 +3,8 @@ by .ci/run) loads `streamlit run app.py`, waits until the KPI cards and a chart 
 their text and saves a screenshot under the test's tmp dir.
 
 Nothing is downloaded at run time: Selenium gets the driver's path (no Selenium Manager) and Chromium
-runs with a fresh profile and no background networking. A missing browser is a failure, not a skip.
+runs with a fresh profile and no background networking. A missing browser is a skip on a bare machine
+(with the command that installs it) and a failure in CI (.ci/run sets ETP_REQUIRE_BROWSER=1).
 """
 from __future__ import annotations
 
@@ -69,9 +70,14 @@ def served_app(tmp_path):
 
 @pytest.fixture
 def browser(tmp_path):
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), (
-        "headless Chromium is needed for this test: install Debian's packages with "
-        "`apt-get install -y chromium chromium-driver` (.ci/run does it); no browser is downloaded at run time")
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        why = ("headless Chromium is needed for this test: install Debian's packages with "
+               "`apt-get install -y chromium chromium-driver` (.ci/run does); no browser is downloaded at run time")
+        # CI installs the browser, so there a missing one is a failure; on a bare machine the README's
+        # test command still passes, and says what it skipped
+        if os.environ.get("ETP_REQUIRE_BROWSER") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

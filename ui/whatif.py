@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -293,18 +293,26 @@ def _apply_fazer(doc: dict, c: Controls, d: Controls) -> None:
     _set_shocks(doc, "jobs", shocks)
 
 
+def _resize(doc: dict, kind: str, stem: str, size: float, rescale: Callable[[dict[str, dict], float], None]) -> None:
+    """Set the ``kind`` shocks to ``size`` (0 removes them): the scenario's own shocks, or else those of
+    ``scenarios/<stem>.toml``, rescaled in place by ``rescale(shocks, size)``."""
+    if size <= 0:
+        _set_shocks(doc, kind, {})
+        return
+    own = shocks_of(doc, kind)
+    shocks = copy.deepcopy(own) if own else template_shocks(stem, kind)
+    rescale(shocks, size)
+    _set_shocks(doc, kind, shocks)
+
+
 def _apply_refugees(doc: dict, c: Controls, d: Controls) -> None:
-    if c.refugees == d.refugees:
-        return
-    if c.refugees <= 0:
-        _set_shocks(doc, "arrivals", {})
-        return
-    own = shocks_of(doc, "arrivals")
-    shocks = copy.deepcopy(own) if own else template_shocks("refugees", "arrivals")
-    factor = c.refugees / _arrivals_total(shocks)
-    for s in shocks.values():
-        s["arrivals"] = [{**p, "persons_per_month": p["persons_per_month"] * factor} for p in s["arrivals"]]
-    _set_shocks(doc, "arrivals", shocks)
+    def rescale(shocks: dict[str, dict], total: float) -> None:
+        factor = total / _arrivals_total(shocks)
+        for s in shocks.values():
+            s["arrivals"] = [{**p, "persons_per_month": p["persons_per_month"] * factor} for p in s["arrivals"]]
+
+    if c.refugees != d.refugees:
+        _resize(doc, "arrivals", "refugees", c.refugees, rescale)
 
 
 def _apply_activation(doc: dict, c: Controls, d: Controls) -> None:
@@ -322,21 +330,17 @@ def _apply_activation(doc: dict, c: Controls, d: Controls) -> None:
 
 
 def _apply_downturn(doc: dict, c: Controls, d: Controls) -> None:
-    if c.downturn == d.downturn:
-        return
-    if c.downturn <= 0:
-        _set_shocks(doc, "downturn", {})
-        return
-    own = shocks_of(doc, "downturn")
-    shocks = copy.deepcopy(own) if own else template_shocks("downturn", "downturn")
-    for s in shocks.values():
-        old = central(s["inflow_increase_pct"])
-        factor = c.downturn / old if old > 0 else 1.0
-        s["inflow_increase_pct"] = scale_amount(s["inflow_increase_pct"], factor)
-        top = upper(s["vacancy_drop_pct"])
-        vf = min(factor, 95.0 / top) if top else factor
-        s["vacancy_drop_pct"] = scale_amount(s["vacancy_drop_pct"], vf)
-    _set_shocks(doc, "downturn", shocks)
+    def rescale(shocks: dict[str, dict], inflow_pct: float) -> None:
+        for s in shocks.values():
+            old = central(s["inflow_increase_pct"])
+            factor = inflow_pct / old if old > 0 else 1.0
+            s["inflow_increase_pct"] = scale_amount(s["inflow_increase_pct"], factor)
+            top = upper(s["vacancy_drop_pct"])
+            vf = min(factor, 95.0 / top) if top else factor
+            s["vacancy_drop_pct"] = scale_amount(s["vacancy_drop_pct"], vf)
+
+    if c.downturn != d.downturn:
+        _resize(doc, "downturn", "downturn", c.downturn, rescale)
 
 
 def _apply_tmt(doc: dict, c: Controls, d: Controls) -> None:

@@ -34,6 +34,16 @@ def test_tyollisyys_costs(central):
     assert got == pytest.approx(27200, abs=350)
 
 
+def test_tyollisyys_costs_with_the_reports_tmt(central):
+    # The foundation's ±50 k€ (report rounding) holds for everything but the TMT: with the report's own
+    # TMT run-rate (19,8 milj. euroa) in place of the cohort model's, the costs are the report's 27,2.
+    # The model's TMT (within ±300 k€, test_tmt) is the only source of the wider ±350 k€ above.
+    ye = central.year_end()
+    costs = value(ye, year=2022, unit="tyollisyys", measure="costs_keur")
+    tmt = value(ye, year=2022, unit="tyollisyys", measure="tmt_cost_keur")
+    assert costs - tmt + 19800 == pytest.approx(27200, abs=ROUNDING_KEUR)
+
+
 def test_tmt(central):
     # Työllisyyden tilannekatsaus, kuntakokeilu: TYÖMARKKINATUEN KUNTAOSUUSENNUSTE 19,8 milj. euroa
     got = value(central.year_end(), year=2022, unit="tyollisyys", measure="tmt_cost_keur")

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from .errors import did_you_mean
+
 # name -> (required args, optional args)
 _SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "normal": (("mean", "sd"), ()),
@@ -58,8 +60,6 @@ def _takes(name: str, args) -> bool:
 def suggest(name: str, args) -> str:
     """" (did you mean 'x'?)" for a misspelt distribution name, preferring a name that takes the
     arguments written beside it: ``triangle`` with low/mode/high is ``triangular``, not scipy's ``triang``."""
-    from .errors import did_you_mean
-
     args = [a for a in args if a != "dist"]
     fitting = [n for n in NAMES if _takes(n, args)]
     return did_you_mean(name, fitting) or did_you_mean(name, NAMES)

@@ -161,8 +161,8 @@ class Result:
         rows = _Rows()
         sid = self.scenario.id
         idx = np.flatnonzero(led.forecast_months)
-        # the forecast months are one run: a slice keeps every series a view (no (draws, months) copies)
-        months = slice(idx[0], idx[-1] + 1) if len(idx) and np.all(np.diff(idx) == 1) else idx
+        # the months after the as-of month, a run to the horizon: a slice keeps every series a view
+        months = slice(idx[0], idx[-1] + 1)
         labels = [self.grid.labels()[i] for i in idx]
         rev = led.monthly_revenue[:, months]
         cost = led.monthly_costs[:, months]

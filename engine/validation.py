@@ -1,9 +1,8 @@
 """Turning pydantic's errors into one line that names the field, the value and what is allowed."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 import re
+from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 
@@ -95,8 +94,7 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
         return field, f"value {_show(value)} is not {DIST_HINT}"
 
     if typ == "string_pattern_mismatch" and e.get("ctx", {}).get("pattern") == YEAR_MONTH_PATTERN:
-        december = " (a December, 2022-12 … 2035-12)" if field.endswith("horizon_end") else ""
-        return field, f"value {_show(value)} is not a month YYYY-MM{december}"
+        return field, f"value {_show(value)} is not a month YYYY-MM"
     if typ == "literal_error":
         expected = str(e.get("ctx", {}).get("expected", ""))
         choices = [c.strip(" '") for c in re.split(r",| or ", expected) if c.strip(" '")]

@@ -89,7 +89,7 @@ def test_summarise_is_numpys_linear_percentile(x, chunk_bytes):
     from engine import result
 
     old = result.CHUNK_BYTES
-    result.CHUNK_BYTES = 8 * chunk_bytes  # chunks of 0 … 64 bytes/8: one row at a time up to all rows
+    result.CHUNK_BYTES = 8 * chunk_bytes  # buffers of 0…512 bytes: one series at a time up to all three
     try:
         got = result.summarise(x)
     finally:

@@ -23,7 +23,7 @@ import streamlit as st
 
 import engine
 from ui import charts, fmt, kpi, results, whatif
-from ui.text import LANGS, t
+from ui.text import LANGS, plain, t
 
 st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
 
@@ -195,12 +195,12 @@ doc = base_doc(c.base)
 changes = whatif.changed(c, d)
 bname = base_scenario(c.base).name
 for msg in st.session_state.url_errors:
-    st.error(t("url_error", lang, msg=msg))
+    st.error(t("url_error", lang, msg=plain(msg)))
 try:
     scenario = whatif.build(doc, c, d, id="whatif", label="what-if",
                             name=t("whatif_name", lang, name=bname) if changes else bname)
 except engine.UserError as exc:  # the sliders stay within the engine's ranges; this is a guard, not a path
-    st.error(t("build_error", lang, msg=str(exc)))
+    st.error(t("build_error", lang, msg=plain(str(exc))))
     c = replace(d, draws=c.draws, seed=c.seed)
     scenario = whatif.build(doc, c, d, id="whatif", label="what-if", name=bname)
     changes = []

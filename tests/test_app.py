@@ -197,19 +197,50 @@ def test_query_parameters_round_trip():
 
 @pytest.mark.parametrize("query,field,words", [
     ({"fazer_jobs": "lots"}, "fazer_jobs", "is not a whole number"),
-    ({"activation": "nan"}, "activation", "not a finite number"),
+    ({"activation": "nan"}, "activation", "is not a number; allowed: 0…80"),
+    ({"activation": "1e999"}, "activation", "not a finite number"),
     ({"base": "../../etc/passwd"}, "base", "is not a scenario file"),
-    ({"activation": "95"}, "shocks.whatif_activation.target_pct", "95"),  # the engine's own range check
+    ({"activation": "95"}, "activation", "outside the app's range; allowed: 0…80"),
     ({"fazer_jobs": "999999"}, "fazer_jobs", "outside the app's range"),
     ({"draws": "0"}, "draws", "outside the app's range"),
     ({"fazer_start": "2099-13"}, "fazer_start", "2099-13"),
+    # break-it review (issue 9): these raised an uncaught ValueError in month arithmetic; the page did not render
+    ({"base": "fazer", "fazer_start": "x"}, "fazer_start", "a month YYYY-MM within 2023-01…2028-12"),
+    ({"base": "fazer", "fazer_start": "abcd-ef"}, "fazer_start", "'abcd-ef'"),
+    ({"base": "fazer", "fazer_start": ""}, "fazer_start", "outside the app's range"),
+    ({"base": "fazer", "fazer_start": "2O25-01"}, "fazer_start", "'2O25-01'"),
+    # a 13-digit seed was "not a whole number": it is one, outside the range, which the message gives
+    ({"seed": "1099511627776"}, "seed", "outside the app's range; allowed: 0…2147483647"),
+    # only ASCII digits: int() alone takes '1_000' and Arabic-Indic digits
+    ({"draws": "1_000"}, "draws", "is not a whole number; allowed: 1…2000"),
+    ({"draws": "\u0661\u0660"}, "draws", "is not a whole number"),
+    ({"activation": "1_0"}, "activation", "is not a number"),
+    ({"seed": "9" * 5000}, "seed", "…"),  # echoed cut, not in full
 ])
 def test_untrusted_query_parameters_give_one_line_messages(query, field, words):
     c, errors = whatif.from_query(query, whatif.scenario_files(), load_doc=lambda b: base(b)[0],
                                   defaults_for=lambda b, _doc: base(b)[1])
     assert len(errors) == 1 and "\n" not in errors[0], errors
     assert errors[0].startswith("URL") and field in errors[0] and words in errors[0], errors[0]
-    assert c == base("baseline")[1]  # the file's values are used instead
+    used = query["base"] if query.get("base") in whatif.scenario_files() else "baseline"
+    assert c == base(used)[1]  # the file's values are used instead
+
+
+def test_url_values_are_echoed_cut_to_one_short_line():
+    c, errors = whatif.from_query({"base": "x" * 100_000}, whatif.scenario_files(), load_doc=lambda b: base(b)[0],
+                                  defaults_for=lambda b, _doc: base(b)[1])
+    assert len(errors) == 1 and len(errors[0]) < 300, len(errors[0])  # the value is echoed as 40 characters
+
+
+def test_url_values_on_the_page_are_text_not_markdown():
+    """A link in a URL value (base=[Click here to log in](https://evil.example/login)) must show as typed:
+    st.error renders markdown, so every markdown character of the message is escaped."""
+    evil = "[Click here to log in](https://evil.example/login)"
+    at = run_app({"base": evil})
+    assert len(at.error) == 1
+    shown = at.error[0].value
+    assert "](" not in shown and "\\[Click here to log in\\]\\(https\\:\\/\\/evil" in shown, shown
+    cards(at)  # the page renders with the baseline
 
 
 # ------------------------------------------------------------------------------------------ ui.kpi, ui.charts
@@ -369,13 +400,15 @@ def test_query_parameters_restore_the_settings():
 
 @pytest.mark.parametrize("query,words", [
     ({"fazer_jobs": "lots"}, "fazer_jobs"),
-    ({"activation": "95"}, "target_pct"),
+    ({"activation": "95"}, "activation"),
     ({"year": "1999"}, "year"),
     ({"lang": "sv"}, "lang"),
+    ({"fazer_start": "x"}, "fazer_start"),  # raised an uncaught ValueError before (issue 9)
 ])
 def test_a_malformed_query_parameter_shows_a_message(query, words):
     at = run_app(query)
-    assert len(at.error) == 1 and words in at.error[0].value and "URL" in at.error[0].value
+    shown = at.error[0].value.replace("\\", "")  # the message is escaped markdown
+    assert len(at.error) == 1 and words in shown and "URL" in shown
     cards(at)  # the page still works, with the file's values
     assert at.slider(key="fazer_jobs").value == 0 and at.slider(key="activation").value == 24.2
 

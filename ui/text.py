@@ -194,3 +194,23 @@ def t(key: str, lang: str = "fi", **kw) -> str:
     fi, en = TEXT[key]
     text = en if lang == "en" else fi
     return text.format(**kw) if kw else text
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$&=\"'/")
+MESSAGE_CHARS = 300  # a message on the page is one readable line, whatever a link carried
+
+
+def plain(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """``text`` for a markdown element (``st.error`` renders markdown): every markdown or HTML character
+    escaped, so a value from a URL shows as typed and never as a link, image or formatting; one line, cut
+    to ``limit`` characters.
+
+    >>> plain("[Click](https://evil.example/x)")
+    '\\\\[Click\\\\]\\\\(https\\\\:\\\\/\\\\/evil\\\\.example\\\\/x\\\\)'
+    >>> len(plain("a" * 1000)) == 300
+    True
+    """
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)

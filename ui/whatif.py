@@ -419,24 +419,52 @@ def to_query(c: Controls, lang: str = "fi", year: int | None = None) -> dict[str
     return q
 
 
-_INT = re.compile(r"^[+-]?\d{1,12}$")
+_INT = re.compile(r"^[+-]?[0-9]+$")  # ASCII digits only: int() would also take '1_000' and other scripts' digits
+_FLOAT = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+ECHO_CHARS = 40  # a URL value is echoed at most this long: a link can carry anything, of any length
 
 
-def _parse(name: str, text: str) -> Any:
-    kind = DOMAINS[name].kind
-    if kind == "int":
-        if not _INT.match(text.strip()):
-            raise engine.UserError(f"value {text!r} is not a whole number", file="URL", field=name)
-        return int(text)
-    if kind == "float":
-        try:
-            v = float(text)
-        except ValueError:
-            raise engine.UserError(f"value {text!r} is not a number", file="URL", field=name) from None
+def echo(text: str) -> str:
+    """A URL value as the messages quote it: repr, cut to :data:`ECHO_CHARS` characters with an ellipsis.
+
+    >>> echo("x" * 100) == repr("x" * 39 + "…")
+    True
+    """
+    return repr(text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1] + "…")
+
+
+def _allowed(dom: Domain) -> str:
+    if dom.kind == "int":
+        return f"{int(dom.lo)}…{int(dom.hi)}"
+    if dom.kind == "float":
+        return f"{dom.lo:g}…{dom.hi:g}"
+    if all(re.fullmatch(r"[0-9]{4}-[0-9]{2}", o) for o in dom.options):  # months: a range, not 72 names
+        return f"a month YYYY-MM within {min(dom.options)}…{max(dom.options)}"
+    return ", ".join(dom.options)
+
+
+def _parse(name: str, text: str, d: Controls) -> Any:
+    """One URL value of control ``name``, checked against the control's domain (widened to the file's value)."""
+    dom = domain_for(name, d)
+    text = text.strip()
+    if dom.kind == "int":
+        if not _INT.match(text):
+            raise engine.UserError(f"value {echo(text)} is not a whole number; allowed: {_allowed(dom)}",
+                                   file="URL", field=name)
+        v = int(text) if len(text) <= 30 else math.inf  # a huge number is out of range, whatever its digits
+    elif dom.kind == "float":
+        if not _FLOAT.match(text):
+            raise engine.UserError(f"value {echo(text)} is not a number; allowed: {_allowed(dom)}",
+                                   file="URL", field=name)
+        v = float(text)
         if not math.isfinite(v):
-            raise engine.UserError(f"value {text!r} is not a finite number", file="URL", field=name)
-        return v
-    return text.strip()
+            raise engine.UserError(f"value {echo(text)} is not a finite number", file="URL", field=name)
+    else:
+        v = text
+    if not dom.contains(v):
+        raise engine.UserError(f"value {echo(text)} is outside the app's range; allowed: {_allowed(dom)}",
+                               file="URL", field=name)
+    return v
 
 
 def domain_for(name: str, d: Controls) -> Domain:
@@ -454,8 +482,8 @@ def check_domain(c: Controls, d: Controls) -> None:
             continue
         v, dom = getattr(c, name), domain_for(name, d)
         if not dom.contains(v):
-            allowed = ", ".join(dom.options) if dom.kind == "choice" else f"{dom.lo:g}…{dom.hi:g}"
-            raise engine.UserError(f"value {v!r} is outside the app's range; allowed: {allowed}", file="URL", field=name)
+            raise engine.UserError(f"value {echo(str(v))} is outside the app's range; allowed: {_allowed(dom)}",
+                                   file="URL", field=name)
 
 
 def view_from_query(query: Mapping[str, Any], years: tuple[int, ...]) -> tuple[str, int, list[str]]:
@@ -466,7 +494,7 @@ def view_from_query(query: Mapping[str, Any], years: tuple[int, ...]) -> tuple[s
         if q["lang"] in ("fi", "en"):
             lang = q["lang"]
         else:
-            errors.append(str(engine.UserError(f"value {q['lang']!r} is not a language; allowed: fi, en",
+            errors.append(str(engine.UserError(f"value {echo(str(q['lang']))} is not a language; allowed: fi, en",
                                                file="URL", field="lang")))
     if "year" in q:
         text = str(q["year"]).strip()
@@ -474,7 +502,7 @@ def view_from_query(query: Mapping[str, Any], years: tuple[int, ...]) -> tuple[s
             year = int(text)
         else:
             errors.append(str(engine.UserError(
-                f"value {text!r} is not a forecast year; allowed: {years[0]}…{years[-1]}", file="URL", field="year")))
+                f"value {echo(text)} is not a forecast year; allowed: {years[0]}…{years[-1]}", file="URL", field="year")))
     return lang, year, errors
 
 
@@ -490,7 +518,7 @@ def from_query(query: Mapping[str, Any], bases: Mapping[str, Path], load_doc, de
     errors: list[str] = []
     base = str(q.get("base", "baseline"))
     if base not in bases:
-        errors.append(str(engine.UserError(f"value {base!r} is not a scenario file; allowed: {', '.join(bases)}",
+        errors.append(str(engine.UserError(f"value {echo(base)} is not a scenario file; allowed: {', '.join(bases)}",
                                            file="URL", field="base")))
         base = "baseline" if "baseline" in bases else next(iter(bases))
     doc = load_doc(base)
@@ -500,7 +528,7 @@ def from_query(query: Mapping[str, Any], bases: Mapping[str, Path], load_doc, de
         if name == "base" or name not in q:
             continue
         try:
-            values[name] = _parse(name, str(q[name]))
+            values[name] = _parse(name, str(q[name]), d)
         except engine.UserError as exc:
             errors.append(str(exc))
     c = replace(d, **values)

@@ -4,6 +4,10 @@ Finnish mode uses the decimal comma, a narrow no-break space (U+202F, a thin spa
 break the line) between thousands, and the minus sign U+2212; English mode uses ``7,848`` and
 ``−7.7 M€``.
 
+Not Babel: its CLDR Finnish locale (Babel 2.x) groups thousands with a no-break space U+00A0, writes
+the minus as a hyphen and rounds half to even (``−7,65`` → ``−7,6``), so it does not give the report's
+``−7,7 milj. €`` with thin-space thousands; these few lines do.
+
 >>> meur(-7652, "fi") == "\u22127,7\u00a0milj.\u00a0€"
 True
 >>> meur(1900, "en") == "1.9\u00a0M€"

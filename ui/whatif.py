@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,11 +76,8 @@ def months_between(first: str, last: str) -> tuple[str, ...]:
     >>> months_between("2022-11", "2023-02")
     ('2022-11', '2022-12', '2023-01', '2023-02')
     """
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = add_months(m, 1)
-    return tuple(out)
+    months = np.arange(np.datetime64(first, "M"), np.datetime64(last, "M") + 1)
+    return tuple(str(m) for m in months)
 
 
 def add_months(month: str, k: int) -> str:
@@ -87,14 +86,16 @@ def add_months(month: str, k: int) -> str:
     >>> add_months("2027-12", 2), add_months("2025-01", -1)
     ('2028-02', '2024-12')
     """
-    y, m = int(month[:4]), int(month[5:7])
-    n = y * 12 + (m - 1) + k
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+    return str(np.datetime64(month, "M") + k)
 
 
 def month_diff(a: str, b: str) -> int:
-    """Months from ``b`` to ``a``."""
-    return (int(a[:4]) * 12 + int(a[5:7])) - (int(b[:4]) * 12 + int(b[5:7]))
+    """Months from ``b`` to ``a`` (both ``YYYY-MM``, already validated).
+
+    >>> month_diff("2028-02", "2027-12")
+    2
+    """
+    return int((np.datetime64(a, "M") - np.datetime64(b, "M")).astype(int))
 
 
 START_MONTHS = months_between("2023-01", "2028-12")

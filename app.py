@@ -79,7 +79,7 @@ def run(scenario: engine.Scenario, draws: int, seed: int) -> results.Run:
 
 
 def years_of(base: str) -> tuple[int, ...]:
-    end = int(base_doc(base).get("settings", {}).get("horizon_end", "2028-12")[:4])
+    end = int(base_scenario(base).settings.horizon_end[:4])
     return tuple(range(baseline_data().budget_year, end + 1))
 
 

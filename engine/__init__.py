@@ -7,16 +7,24 @@ Public API::
     scenario = engine.load_scenario("scenarios/baseline.toml")
     result = engine.simulate(baseline, scenario, draws=1000, seed=1)
     result.year_end(); result.monthly(); result.deviations()  # tidy pandas DataFrames
+
+This module is the only seam for callers (the app, scripts): ``ui/`` and ``app.py`` import nothing
+from ``engine.*`` submodules (tests/test_layers.py). The names below are what a caller needs to
+read the tables: the finance units, the statistics' columns, the TMT's subsidy-day bands, the
+estimators, and ``summarise`` for percentiles of the caller's own path arrays.
 """
-from .baseline import Baseline, load_baseline
+from .baseline import UNITS, Baseline, load_baseline
+from .distributions import Distribution
 from .errors import UserError
 from .parameters import Parameters
-from .result import Result, write_tables
-from .scenario import Scenario, load_scenario, scenario_from_dict
+from .result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise, write_tables
+from .scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
 from .simulate import simulate
+from .tmt import BANDS as TMT_BANDS
 
 __all__ = [
-    "Baseline", "Parameters", "Result", "Scenario", "UserError",
-    "load_baseline", "load_scenario", "scenario_from_dict", "simulate", "write_tables",
+    "ESTIMATORS", "FINANCE_UNITS", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
+    "Baseline", "Distribution", "Parameters", "Result", "Scenario", "UserError",
+    "load_baseline", "load_scenario", "scenario_from_dict", "simulate", "summarise", "write_tables",
 ]
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ UNITS = ("elinvoima", "tyollisyys")
 REVENUE_LINES = ("sales", "grants_received")
 COST_LINES = ("staff", "purchased_services", "materials", "grants_paid", "other")
 LINES = REVENUE_LINES + COST_LINES
+IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])  # (lines,) bool: revenue lines, the rest costs
 LINE_NAMES = {
     "sales": ("Myyntituotot", "Sales"),
     "grants_received": ("Tuet ja avustukset", "Grants received"),
@@ -200,6 +201,18 @@ class Baseline:
     @property
     def budget_year(self) -> int:
         return self.raw.meta.budget_year
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The finance units' codes in the ledger's order (``elinvoima``, ``tyollisyys``)."""
+        return UNITS
+
+    def actual_margin_keur(self, unit: str) -> float:
+        """Toimintakate booked from January to the as-of month (revenue − costs), k€; ``etp`` the units' sum."""
+        if unit == "etp":
+            return sum(self.actual_margin_keur(u) for u in UNITS)
+        a = self.ledger[unit].actual_h1
+        return float(a[IS_REVENUE].sum() - a[~IS_REVENUE].sum())
 
     def unit_name(self, unit: str, lang: str = "fi") -> str:
         if unit == "etp":

@@ -160,10 +160,7 @@ class Result:
         led = self.ledger
         rows = _Rows()
         sid = self.scenario.id
-        idx = np.flatnonzero(led.forecast_months)
-        # the months after the as-of month, a run to the horizon: a slice keeps every series a view
-        months = slice(idx[0], idx[-1] + 1)
-        labels = [self.grid.labels()[i] for i in idx]
+        months, labels = self._forecast_months()
         rev = led.monthly_revenue[:, months]
         cost = led.monthly_costs[:, months]
         for measure, per_unit in (("revenue_keur", lambda u: rev[:, :, u]), ("costs_keur", lambda u: cost[:, :, u]),
@@ -171,6 +168,7 @@ class Result:
             unit_series = [per_unit(u) for u in range(len(UNITS))]
             for unit, arr in zip(FINANCE_UNITS, unit_series + [sum(unit_series[1:], unit_series[0])]):
                 rows.add([(sid, m, unit, measure) for m in labels], arr)
+        self._add_margin_ytd(rows, months, labels)
         rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
         if led.monthly_tmt_bands is not None:
             from .tmt import BANDS
@@ -185,6 +183,35 @@ class Result:
         order = {m: i for i, m in enumerate(labels)}
         return df.sort_values(["unit", "measure", "month"], key=lambda s: s.map(order) if s.name == "month" else s,
                               kind="stable").reset_index(drop=True)
+
+    def _forecast_months(self) -> tuple[slice, list[str]]:
+        """The months after the as-of month to the horizon (a slice keeps every series a view), as labels."""
+        idx = np.flatnonzero(self.ledger.forecast_months)
+        return slice(idx[0], idx[-1] + 1), [self.grid.labels()[i] for i in idx]
+
+    def margin_ytd(self) -> pd.DataFrame:
+        """The ``margin_ytd_keur`` rows of :meth:`monthly` alone (for a chart that needs nothing else)."""
+        rows = _Rows()
+        self._add_margin_ytd(rows, *self._forecast_months())
+        return rows.frame(("scenario", "month", "unit", "measure"))
+
+    def _add_margin_ytd(self, rows: "_Rows", months: slice, labels: list[str]) -> None:
+        """Toimintakate from January to each forecast month, k€, per finance unit (``margin_ytd_keur``).
+
+        The budget year starts from what is booked up to the as-of month (the baseline's actuals);
+        later years from zero in January. Its percentiles need the paths (percentiles do not add up).
+        """
+        led = self.ledger
+        margin = led.monthly_revenue[:, months] - led.monthly_costs[:, months]  # (draws, months, units)
+        years = np.asarray(self.grid.years)[months]
+        for u, unit in enumerate(FINANCE_UNITS):
+            m = margin.sum(-1) if unit == "etp" else margin[:, :, u]
+            cum = np.empty_like(m)
+            for y in np.unique(years):
+                sel = years == y
+                start = self.baseline.actual_margin_keur(unit) if y == self.baseline.budget_year else 0.0
+                cum[:, sel] = np.cumsum(m[:, sel], axis=1) + start
+            rows.add([(self.scenario.id, m_, unit, "margin_ytd_keur") for m_ in labels], cum)
 
     def deviations(self) -> pd.DataFrame:
         """Year-end margin minus budget per unit, split into named drivers and the unexplained rest."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import engine
 
 from . import fmt
 from .text import t
@@ -18,7 +19,6 @@ from .text import t
 HEIGHT = 320
 BLUE, GREY, RED, BLACK, ORANGE, GREEN = "#1f5fa8", "#8c8c8c", "#c0392b", "#222222", "#e67e22", "#2e8b57"
 BAND_COLORS = ["#9ecae1", "#4292c6", "#08306b"]
-TMT_BANDS = ("under_500_days", "500_1000_days", "over_1000_days")
 TMT_BAND_KEYS = ("band_under_500", "band_500_1000", "band_over_1000")
 COMPARE_COLORS = [BLUE, ORANGE, GREEN, "#9467bd", RED]
 SOLID, DASHED, DOTTED = [1, 0], [5, 3], [2, 2]
@@ -172,7 +172,7 @@ def tmt_monthly(series: dict, lang: str) -> Spec:
                     band=_bands(_money(tot["p10"], lang), _money(tot["p90"], lang)))
     labels = [t(k, lang) for k in TMT_BAND_KEYS]
     bars: list[dict] = []
-    for i, (band, label) in enumerate(zip(TMT_BANDS, labels)):
+    for i, (band, label) in enumerate(zip(engine.TMT_BANDS, labels)):
         b = series.get(("tyollisyys", f"tmt_cost_{band}_keur"))
         if b:
             bars += _values(b["month"], lang, v=_div(b["mean"], 1000), band=label, order=i, tip=_money(b["mean"], lang))

@@ -5,23 +5,17 @@ A slider change costs one ``engine.simulate``; the page then asks only for what 
 the monthly table only the TMT, labour, comparison and export views), so the engine's tables are
 built lazily and kept with the run.
 
-The cumulative margin's P10–P90 cannot be built from the monthly table (percentiles do not add up):
-it needs the paths. ``Result.monthly()`` has no year-to-date measure yet, so :func:`cumulative_margin`
-reads the monthly revenue and cost paths of ``Result.ledger`` — a workaround until the engine offers
-one (e.g. a ``margin_ytd_keur`` measure in ``monthly()``).
+The cumulative margin comes from the engine's ``margin_ytd_keur`` monthly measure (its P10–P90 needs
+the paths, so the engine makes it; percentiles do not add up).
 """
 from __future__ import annotations
 
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 import engine
 
-UNITS = ("elinvoima", "tyollisyys")
-FINANCE_UNITS = UNITS + ("etp",)
-STATS = ("mean", "p10", "p50", "p90")
 
 Index = dict  # (year, unit, measure) -> (mean, p10, p50, p90)
 Columns = dict  # key -> {"month": [...], "mean": [...], ...}
@@ -64,7 +58,7 @@ class Run:
     @cached_property
     def cum(self) -> Columns:
         """(unit, year) -> year-to-date margin: month, kind (actual|forecast), mean, p10, p90 (k€)."""
-        return cumulative_margin(self.result)
+        return cumulative_margin(columns(self.result.margin_ytd(), ["unit", "measure"]), self.result.baseline)
 
     def tables(self, sid: str) -> dict[str, pd.DataFrame]:
         """The three contract tables with the ``scenario`` column set to ``sid`` (for export)."""
@@ -78,7 +72,7 @@ def run(baseline: engine.Baseline, scenario: engine.Scenario, draws: int, seed: 
 
 def index(ye: pd.DataFrame) -> Index:
     keys = zip(ye["year"].astype(int).tolist(), ye["unit"].tolist(), ye["measure"].tolist())
-    return dict(zip(keys, map(tuple, ye[list(STATS)].to_numpy().tolist())))
+    return dict(zip(keys, map(tuple, ye[list(engine.STAT_COLUMNS)].to_numpy().tolist())))
 
 
 def columns(df: pd.DataFrame, by: list[str]) -> Columns:
@@ -91,51 +85,21 @@ def columns(df: pd.DataFrame, by: list[str]) -> Columns:
     return {k: {c: [v[i] for i in idx] for c, v in data.items()} for k, idx in rows.items()}
 
 
-def h1_actual_margin(baseline: engine.Baseline) -> dict[str, float]:
-    """Jan–Jun actual margin per unit and ETP, k€ (revenue − costs; the engine holds costs positive)."""
-    from engine.ledger import IS_REVENUE
-
-    out = {}
-    for unit in UNITS:
-        a = baseline.ledger[unit].actual_h1
-        out[unit] = float(a[IS_REVENUE].sum() - a[~IS_REVENUE].sum())
-    out["etp"] = out["elinvoima"] + out["tyollisyys"]
-    return out
-
-
-def _actual(baseline: engine.Baseline, unit: str, h1: dict[str, float]) -> dict[str, list]:
-    v = h1[unit]
-    return {"month": [str(baseline.raw.meta.as_of)], "kind": ["actual"], "mean": [v], "p10": [v], "p90": [v]}
-
-
-def cumulative_margin(result: engine.Result) -> Columns:
-    """Year-to-date margin by month for each unit and ETP: the budget year starts from the Jan–Jun actual
-    (a point at the as-of month), later years from zero in January."""
-    from engine.result import summarise
-
-    led, grid, baseline = result.ledger, result.grid, result.baseline
-    idx = np.flatnonzero(led.forecast_months)
-    labels = grid.labels()
-    months = [labels[i] for i in idx]
-    years = np.asarray(grid.years)[idx]
-    margin = led.monthly_revenue[:, idx, :] - led.monthly_costs[:, idx, :]  # (draws, months, units)
-    margin = np.concatenate([margin, margin.sum(-1, keepdims=True)], axis=-1)
-    h1 = h1_actual_margin(baseline)
-    start = np.array([h1[u] for u in FINANCE_UNITS])
-    cum = np.empty_like(margin)
-    for y in np.unique(years):
-        sel = years == y
-        offset = start if y == baseline.budget_year else np.zeros_like(start)
-        cum[:, sel, :] = np.cumsum(margin[:, sel, :], axis=1) + offset[None, None, :]
-    stats = summarise(cum.reshape(cum.shape[0], -1)).reshape(len(idx), len(FINANCE_UNITS), 4)
+def cumulative_margin(series: Columns, baseline: engine.Baseline) -> Columns:
+    """(unit, year) -> year-to-date margin by month (the engine's ``margin_ytd_keur``), the budget year
+    led by its actual at the as-of month (a point of kind ``actual``)."""
     out: Columns = {}
-    for u, unit in enumerate(FINANCE_UNITS):
-        for y in np.unique(years):
-            sel = np.flatnonzero(years == y)
-            col = {"month": [months[i] for i in sel], "kind": ["forecast"] * len(sel),
-                   "mean": stats[sel, u, 0].tolist(), "p10": stats[sel, u, 1].tolist(), "p90": stats[sel, u, 3].tolist()}
+    as_of = str(baseline.as_of)
+    for unit in engine.FINANCE_UNITS:
+        s = series[(unit, "margin_ytd_keur")]
+        years = [int(m[:4]) for m in s["month"]]
+        for y in sorted(set(years)):
+            sel = [i for i, yy in enumerate(years) if yy == y]
+            col = {"month": [s["month"][i] for i in sel], "kind": ["forecast"] * len(sel),
+                   **{k: [s[k][i] for i in sel] for k in ("mean", "p10", "p90")}}
             if y == baseline.budget_year:
-                a = _actual(baseline, unit, h1)
-                col = {k: a[k] + col[k] for k in col}
-            out[(unit, int(y))] = col
+                v = baseline.actual_margin_keur(unit)
+                col = {"month": [as_of] + col["month"], "kind": ["actual"] + col["kind"],
+                       **{k: [v] + col[k] for k in ("mean", "p10", "p90")}}
+            out[(unit, y)] = col
     return out

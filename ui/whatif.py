@@ -15,12 +15,12 @@ control            what it changes in the document
 ``fazer_local``    ``local_share`` of every ``jobs`` shock, % (a fixed number replaces a distribution).
 ``refugees``       ``arrivals`` shocks: persons a month scaled so that all periods sum to this many persons
                    (0 removes them); a file without arrivals takes ``refugees.toml``'s shock.
-``activation``     one ``activation`` shock to this target %, reached by the file's date (else 2023-12).
+``activation``     one ``activation`` shock to this target %, reached by the file's date (else December after the budget year).
 ``downturn``       ``downturn`` shocks: the rise of new spells at the trough scaled to this %, vacancy drop
                    in proportion (its upper tail kept ≤ 95 %); 0 removes them; template ``downturn.toml``.
 ``tmt_rules``      parameter ``tmt.rule_set``: ``te24`` from 2025-01, or the 2022 rules (``r2006``) throughout.
 ``eco_delay``      ``ledger`` shocks named ``ecosystem*``: the ecosystem projects slip this many more years
-                   (2023…), by the 2022 slip's amounts (the baseline's adjustments), caught up the year after.
+                   (from the year after the budget year), by the budget year's slip amounts (the baseline's adjustments), caught up the year after.
 ``estimator``      ``settings.estimator``.
 ``draws``, ``seed`` not in the document: the run's paths and seed.
 =================  =========================================================================================
@@ -31,6 +31,7 @@ Every document goes through :func:`engine.scenario_from_dict`, which validates i
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -44,13 +45,13 @@ import engine
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios"
-AS_OF = "2022-06"  # the report's as-of month; forecasts start the month after
+BASELINE = engine.load_baseline()
+AS_OF = str(BASELINE.as_of)  # the report's as-of month (YYYY-MM); forecasts start the month after
+FIRST_YEAR_AFTER = BASELINE.budget_year + 1  # the first year a what-if can move events into
 DEFAULT_DRAWS = 100  # measured (benchmarks/test_bench_app.py): a slider change reruns in ~140 ms median at 100 paths, ~160 at 200
 DEFAULT_SEED = 1
-ESTIMATORS = ("report", "run_rate", "blend")
-RULE_SETS = ("r2006", "te24")
-TE24_FROM = "2025-01"
-ACTIVATION_FROM = AS_OF
+ESTIMATORS = engine.ESTIMATORS
+RULE_SETS = engine.Parameters.load_default()["tmt.rule_set"].choices
 
 
 # ------------------------------------------------------------------------------------------ widget domains
@@ -98,7 +99,8 @@ def month_diff(a: str, b: str) -> int:
     return int((np.datetime64(a, "M") - np.datetime64(b, "M")).astype(int))
 
 
-START_MONTHS = months_between("2023-01", "2028-12")
+START_MONTHS = months_between(f"{FIRST_YEAR_AFTER}-01",
+                              engine.load_scenario(SCENARIO_DIR / "baseline.toml").settings.horizon_end)
 
 DOMAINS: dict[str, Domain] = {
     "fazer_jobs": Domain(0, 2000, 50),
@@ -153,9 +155,7 @@ def scenario_files(folder: Path = SCENARIO_DIR) -> dict[str, Path]:
 def central(v: Any) -> float:
     """A number, or a distribution's median (the engine's central value)."""
     if isinstance(v, Mapping):
-        from engine.distributions import Distribution
-
-        return float(Distribution.from_mapping(dict(v)).median())
+        return float(engine.Distribution.from_mapping(dict(v)).median())
     return float(v)
 
 
@@ -199,18 +199,19 @@ def shocks_of(doc: Mapping[str, Any], kind: str) -> dict[str, dict]:
     return {k: v for k, v in doc.get("shocks", {}).items() if v.get("type") == kind}
 
 
-def _template_doc(stem: str) -> dict[str, Any]:
+@functools.cache
+def _template(stem: str) -> dict[str, Any]:
     return engine.load_scenario(SCENARIO_DIR / f"{stem}.toml").to_document()
 
 
-_TEMPLATES: dict[str, dict] = {}
+def _template_doc(stem: str) -> dict[str, Any]:
+    """A bundled scenario file resolved as a document (a copy: the caller may change it)."""
+    return copy.deepcopy(_template(stem))
 
 
 def template_shocks(stem: str, kind: str) -> dict[str, dict]:
-    """The ``kind`` shocks of a bundled scenario file, for a base that has none (cached)."""
-    if stem not in _TEMPLATES:
-        _TEMPLATES[stem] = _template_doc(stem)
-    return copy.deepcopy(shocks_of(_TEMPLATES[stem], kind))
+    """The ``kind`` shocks of a bundled scenario file, for a base that has none."""
+    return shocks_of(_template_doc(stem), kind)
 
 
 def _production(jobs_shocks: Mapping[str, dict]) -> str | None:
@@ -325,7 +326,8 @@ def _apply_activation(doc: dict, c: Controls, d: Controls) -> None:
         "type": "activation", "target_pct": float(c.activation),
         "label_fi": last.get("label_fi") or "Aktivointiaste (entä jos)",
         "label_en": last.get("label_en") or "Activation rate (what-if)",
-        "start": last.get("start", add_months(AS_OF, 1)), "reach_by": last.get("reach_by", "2023-12"),
+        "start": last.get("start", add_months(AS_OF, 1)),
+        "reach_by": last.get("reach_by", f"{FIRST_YEAR_AFTER}-12"),
     }
     _set_shocks(doc, "activation", {"whatif_activation": shock})
 
@@ -348,8 +350,8 @@ def _apply_tmt(doc: dict, c: Controls, d: Controls) -> None:
     if c.tmt_rules == d.tmt_rules:
         return
     params = dict(doc.get("parameters", {}))
-    if c.tmt_rules == "te24":
-        params["tmt.rule_set"] = [{"from": TE24_FROM, "value": "te24"}]
+    if c.tmt_rules == "te24":  # the reform's dates as scenarios/te24_reform.toml has them
+        params["tmt.rule_set"] = _template_doc("te24_reform")["parameters"]["tmt.rule_set"]
     else:
         params.pop("tmt.rule_set", None)
     if params:
@@ -359,11 +361,10 @@ def _apply_tmt(doc: dict, c: Controls, d: Controls) -> None:
 
 
 def _eco_amounts(doc: Mapping[str, Any]) -> tuple[float, float]:
-    """The 2022 slip (k€ revenue, k€ costs): the baseline's ecosystem adjustments, else the report's −600 / −700."""
-    adj = doc.get("adjustments", {})
-    rev = adj.get("ecosystem_revenue", {}).get("amount_keur", -600.0)
-    cost = adj.get("ecosystem_costs", {}).get("amount_keur", -700.0)
-    return (central(rev), central(cost))
+    """The budget year's slip (k€ revenue, k€ costs): the file's ecosystem adjustments, else baseline.toml's
+    (the report's −600 / −700)."""
+    adj = {**_template_doc("baseline").get("adjustments", {}), **doc.get("adjustments", {})}
+    return (central(adj["ecosystem_revenue"]["amount_keur"]), central(adj["ecosystem_costs"]["amount_keur"]))
 
 
 def _apply_eco(doc: dict, c: Controls, d: Controls) -> None:
@@ -374,10 +375,10 @@ def _apply_eco(doc: dict, c: Controls, d: Controls) -> None:
     if c.eco_delay > 0:
         rev, cost = _eco_amounts(doc)
         changes = []
-        for year in range(2023, 2023 + c.eco_delay):
+        for year in range(FIRST_YEAR_AFTER, FIRST_YEAR_AFTER + c.eco_delay):
             changes += [{"year": year, "unit": "elinvoima", "line": "grants_received", "amount_keur": rev},
                         {"year": year, "unit": "elinvoima", "line": "purchased_services", "amount_keur": cost}]
-        catch_up = 2023 + c.eco_delay
+        catch_up = FIRST_YEAR_AFTER + c.eco_delay
         changes += [{"year": catch_up, "unit": "elinvoima", "line": "grants_received", "amount_keur": -rev},
                     {"year": catch_up, "unit": "elinvoima", "line": "purchased_services", "amount_keur": -cost}]
         new["ecosystem_delay"] = {"type": "ledger", "label_fi": "Ekosysteemisopimushankkeiden viive",

@@ -2,20 +2,26 @@
 
 Every line is forecast as::
 
-    line(year) = base(estimator) × index(year) + w × Σ adjustments(year) + TMT(year) [tyollisyys grants paid]
+    line(year) = [base(estimator) × index(year) + w × Σ adjustments(year)] × level + shocks + TMT(year)
 
 * ``base``: the report's method (budget), the seasonal run-rate (Jan–Jun actual ÷ last year's Jan–Jun
   share of last year's closing), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
-  tyollisyys "grants paid" (budget minus the TMT appropriation) goes through the estimator.
-* Shocks' ledger effects (engine.shocks) are future events and land whatever the estimator.
+  tyollisyys "grants paid" (budget minus the TMT appropriation, itself uncertain) goes through the estimator.
 * Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
-  so carry the estimator's weight ``w``.
-* Years after the budget year index the base by ``ledger.index_pct`` (no budget exists for them;
-  deviations there are against the indexed budget).
+  so carry the estimator's weight ``w``. Shocks' ledger effects (engine.shocks) are future events and
+  land whatever the estimator.
+* ``level``: the part of the budget year not yet booked is uncertain (``ledger.*_remainder_sd_pct``);
+  a path's budget-year level carries into later years. 1 on the central path.
+* What is booked stays booked: no budget-year line closes below its Jan–Jun actual (the raise is the
+  driver ``booked_above_forecast``); no line is negative.
+* Years after the budget year index the base by each path's ``ledger.index_pct``; their "budget" is a
+  plan, the budget year's budget indexed by the central index (:func:`plan_growth`), the same for every
+  seed and path count; the difference is the driver ``index_vs_plan``.
 
-The deviation of the margin from budget splits into: each adjustment, "TMT above appropriation",
-and the unexplained remainder (the run-rate's difference from budget under run_rate/blend).
+The deviation of the margin from budget splits into: each adjustment and shock, "TMT above
+appropriation" (määrärahan ylitys), the index against the plan, lines raised to their actuals, and the
+unexplained remainder (the estimator's difference from budget and the unbooked part's uncertainty).
 All money in k€, costs as positive magnitudes; arrays are (draws, years, units, lines).
 """
 from __future__ import annotations
@@ -133,8 +139,8 @@ def plan_growth(years: np.ndarray, budget_year: int) -> np.ndarray:
     (median) ``ledger.index_pct`` of the default parameters, so a later year's "budget" is the same
     for every seed, path count and scenario; the index's uncertainty belongs to the forecast.
 
-    >>> plan_growth(np.array([2022, 2023, 2026]), 2022).round(6).tolist()   # 1.02 ** (0, 1, 4)
-    [1.0, 1.02, 1.082432]
+    >>> plan_growth(np.arange(2022, 2027), 2022).round(6).tolist()   # 1.02 ** (0 … 4)
+    [1.0, 1.02, 1.0404, 1.061208, 1.082432]
     """
     d = Parameters.load_default()["ledger.index_pct"]
     steps = [1.0 + d.central_at(f"{y}-01") / 100.0 if y > budget_year else 1.0 for y in years]
@@ -161,7 +167,8 @@ def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
     for side, mask in SIDES:
         sd = pd.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
         for u, unit in enumerate(UNITS):
-            z[:, u, mask] = sd * norm.ppf(pd.uniforms(f"ledger.remainder.{unit}.{side}"))[:, None]
+            u01 = np.clip(pd.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
+            z[:, u, mask] = sd * norm.ppf(u01)[:, None]
     return np.maximum(1.0 + z, 0.0)
 
 

@@ -48,8 +48,8 @@ INDEX_DRIVER = ("index_vs_plan", "Kustannustaso poikkeaa suunnitellusta indeksis
 FLOOR_DRIVER = ("booked_above_forecast", "Toteuma jo yli ennusteen (rivi nostettu kirjattuun)",
                 "Already booked above the forecast (line raised to its actuals)")
 SIDES = (("revenue", IS_REVENUE), ("costs", ~IS_REVENUE))
-UNEXPLAINED = ("unexplained", "Selittämätön (estimaattorin ero talousarviosta, kirjaamattoman osan epävarmuus)",
-               "Unexplained (estimator vs budget, uncertainty of the part not yet booked)")
+UNEXPLAINED = ("unexplained", "Selittämätön (estimaattorin ero ja epävarmuus)",
+               "Unexplained (estimator vs budget, and what is not yet booked)")
 
 
 @dataclass(frozen=True)

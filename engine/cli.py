@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from . import __version__
 from .baseline import load_baseline
 from .errors import UserError
@@ -55,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", metavar="FILE",
                      help="scenario to compare against (default: baseline.toml of the scenario tree)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors (no tables, no progress bar)")
+    run.add_argument("--xlsx", metavar="FILE.xlsx",
+                     help="also write the budget year in the report's layout (a sheet per scenario) to FILE.xlsx")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", metavar="FILE")
@@ -71,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from . import batch
-    from .report_table import comparison_table, multi_year_table, year_end_table
+    from .report_table import (comparison_table, multi_year_table, report_layout, report_layout_table,
+                               write_report_xlsx, year_end_table)
     from .result import write_tables
 
     baseline = load_baseline()
@@ -95,6 +100,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if extra:  # run for the comparison only
         for name in ("year_end", "monthly", "deviations"):
             tables[name] = tables[name][tables[name].scenario != base_id].reset_index(drop=True)
+    layouts = {s.id: report_layout(tables["year_end"], baseline, s.id) for s in scenarios}
+    tables["report_layout"] = pd.concat(layouts.values(), ignore_index=True)
+    if args.xlsx:
+        write_report_xlsx(layouts, args.xlsx)
     if args.out:
         write_tables(tables, args.out, args.format)
     if not args.quiet:
@@ -102,6 +111,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for s in scenarios:
             print(year_end_table(tables["year_end"], tables["deviations"], s.id, s.name, baseline.budget_year, names,
                                  args.draws))
+            print()
+            print(report_layout_table(layouts[s.id], s.name))
             multi = multi_year_table(tables["year_end"], s.id, names)
             if multi:
                 print()
@@ -111,8 +122,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             for year in sorted(tables["comparison"].year.unique())[1::3]:
                 print(comparison_table(tables["comparison"], int(year)))
             print()
-        if args.out:
-            print(f"Kirjoitettu / written: {args.out}")
+        for written in (args.out, args.xlsx):
+            if written:
+                print(f"Kirjoitettu / written: {written}")
     return 0
 
 

@@ -2,20 +2,26 @@
 
 Every line is forecast as::
 
-    line(year) = base(estimator) × index(year) + w × Σ adjustments(year) + TMT(year) [tyollisyys grants paid]
+    line(year) = [base(estimator) × index(year) + w × Σ adjustments(year)] × level + shocks + TMT(year)
 
 * ``base``: the report's method (budget), the seasonal run-rate (Jan–Jun actual ÷ last year's Jan–Jun
   share of last year's closing), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
-  tyollisyys "grants paid" (budget minus the TMT appropriation) goes through the estimator.
-* Shocks' ledger effects (engine.shocks) are future events and land whatever the estimator.
+  tyollisyys "grants paid" (budget minus the TMT appropriation, itself uncertain) goes through the estimator.
 * Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
-  so carry the estimator's weight ``w``.
-* Years after the budget year index the base by ``ledger.index_pct`` (no budget exists for them;
-  deviations there are against the indexed budget).
+  so carry the estimator's weight ``w``. Shocks' ledger effects (engine.shocks) are future events and
+  land whatever the estimator.
+* ``level``: the part of the budget year not yet booked is uncertain (``ledger.*_remainder_sd_pct``);
+  a path's budget-year level carries into later years. 1 on the central path.
+* What is booked stays booked: no budget-year line closes below its Jan–Jun actual (the raise is the
+  driver ``booked_above_forecast``); no line is negative.
+* Years after the budget year index the base by each path's ``ledger.index_pct``; their "budget" is a
+  plan, the budget year's budget indexed by the central index (:func:`plan_growth`), the same for every
+  seed and path count; the difference is the driver ``index_vs_plan``.
 
-The deviation of the margin from budget splits into: each adjustment, "TMT above appropriation",
-and the unexplained remainder (the run-rate's difference from budget under run_rate/blend).
+The deviation of the margin from budget splits into: each adjustment and shock, "TMT above
+appropriation" (määrärahan ylitys), the index against the plan, lines raised to their actuals, and the
+unexplained remainder (the estimator's difference from budget and the unbooked part's uncertainty).
 All money in k€, costs as positive magnitudes; arrays are (draws, years, units, lines).
 """
 from __future__ import annotations
@@ -23,20 +29,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 
 from .baseline import COST_LINES, LINES, REVENUE_LINES, UNITS, Baseline
 from .calendar import MonthGrid
-from .parameters import ParamDraws
+from .errors import UserError
+from .parameters import ParamDraws, Parameters
 from .scenario import Scenario
 
 LINE_INDEX = {ln: i for i, ln in enumerate(LINES)}
 UNIT_INDEX = {u: i for i, u in enumerate(UNITS)}
 IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])
 TMT_UNIT, TMT_LINE = UNIT_INDEX["tyollisyys"], LINE_INDEX["grants_paid"]
-TMT_DRIVER = ("tmt_over_appropriation", "Työmarkkinatuen kuntaosuus yli määrärahan",
-              "TMT share above its appropriation")
-UNEXPLAINED = ("unexplained", "Selittämätön (estimaattorin ero talousarviosta)",
-               "Unexplained (estimator vs budget)")
+TMT_DRIVER = ("tmt_over_appropriation", "Työmarkkinatuen kuntaosuus: määrärahan ylitys",
+              "TMT share above its appropriation (määrärahan ylitys)")
+INDEX_DRIVER = ("index_vs_plan", "Kustannustaso poikkeaa suunnitellusta indeksistä",
+                "Cost level differs from the plan's index")
+FLOOR_DRIVER = ("booked_above_forecast", "Toteuma jo yli ennusteen (rivi nostettu kirjattuun)",
+                "Already booked above the forecast (line raised to its actuals)")
+SIDES = (("revenue", IS_REVENUE), ("costs", ~IS_REVENUE))
+UNEXPLAINED = ("unexplained", "Selittämätön (estimaattorin ero ja epävarmuus)",
+               "Unexplained (estimator vs budget, and what is not yet booked)")
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,44 @@ def _bases(baseline: Baseline, tmt: TmtCost, appropriation: np.ndarray) -> tuple
     return budget, run_rate, budget_full
 
 
+def plan_growth(years: np.ndarray, budget_year: int) -> np.ndarray:
+    """(years,) the budget's index factor: the plan indexes the budget year's budget by the central
+    (median) ``ledger.index_pct`` of the default parameters, so a later year's "budget" is the same
+    for every seed, path count and scenario; the index's uncertainty belongs to the forecast.
+
+    >>> plan_growth(np.arange(2022, 2027), 2022).round(6).tolist()   # 1.02 ** (0 … 4)
+    [1.0, 1.02, 1.0404, 1.061208, 1.082432]
+    """
+    d = Parameters.load_default()["ledger.index_pct"]
+    steps = [1.0 + d.central_at(f"{y}-01") / 100.0 if y > budget_year else 1.0 for y in years]
+    return np.cumprod(steps)
+
+
+def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
+    """(units, lines) k€ booked Jan–Jun of the budget year, the TMT taken out of tyollisyys grants paid."""
+    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)
+    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+    return actual
+
+
+def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
+    """(draws|1, units, lines) factor on each line's part of the budget year not yet booked: ``max(1 + sd·z, 0)``.
+
+    ``sd`` is the relative standard deviation of that remainder (``ledger.{revenue,costs}_remainder_sd_pct``,
+    sized from the data: see parameters.toml) and ``z`` one standard normal per path, unit and side (revenue
+    or costs): a unit over- or underspends as a whole, so its cost lines move together. 1 on the central path.
+    """
+    if pd.central:
+        return np.ones((1, len(UNITS), len(LINES)))
+    z = np.empty((pd.draws, len(UNITS), len(LINES)))
+    for side, mask in SIDES:
+        sd = pd.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
+        for u, unit in enumerate(UNITS):
+            u01 = np.clip(pd.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
+            z[:, u, mask] = sd * norm.ppf(u01)[:, None]
+    return np.maximum(1.0 + z, 0.0)
+
+
 def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     """Staff-cost change (k€) implied by person-years: budget × (HTV forecast / HTV target − 1).
 
@@ -137,6 +188,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
                     shock_effects=()) -> LedgerForecast:
     years = np.unique(grid.years)
     by = baseline.budget_year
+    assert years[0] == by, "the month grid starts in January of the budget year"
     n_years = len(years)
     settings = scenario.settings
     w = {"report": 1.0, "run_rate": 0.0, "blend": settings.blend_weight}[settings.estimator]
@@ -146,6 +198,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
     idx_pct = pd.monthly("ledger.index_pct")[:, jan]  # value in force each January
     steps = np.where(years[None, :] > by, 1.0 + idx_pct / 100.0, 1.0)
     growth = np.cumprod(steps, axis=1)
+    plan = plan_growth(years, by)  # (years,) the budget's own indexing: fixed, the same on every path
 
     appropriation = pd.scalar("ledger.tmt_appropriation_keur")  # (draws|1,)
     budget_nt, run_rate_nt, budget_full = _bases(baseline, tmt, appropriation)
@@ -153,8 +206,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
 
     draws = pd.draws
     lines = np.broadcast_to(base[:, None] * growth[:, :, None, None], (draws, n_years, len(UNITS), len(LINES))).copy()
-    budget = budget_full[:1, None] * growth[:1, :, None, None]  # the central budget path, (1, years, units, lines)
-    budget = budget[0]
+    budget = budget_full[0][None] * plan[:, None, None]  # (years, units, lines): a plan, not a draw
 
     drivers: list[Driver] = []
     for adj_id, adj in scenario.adjustments.items():
@@ -174,6 +226,15 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,
                                   np.broadcast_to(sign * w * amount, (draws,)).copy()))
 
+    # The part of the budget year not yet booked is uncertain (estimator, adjustments and all); a path's
+    # level carries into the later years. What is booked (Jan–Jun) is not. The TMT has its own model.
+    if not pd.central:
+        fc = lines[:, 0]  # (draws, units, lines): years[0] is the budget year
+        new = fc + (remainder_multiplier(pd) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
+        level = np.divide(new, fc, out=np.ones_like(fc), where=fc > 0)
+        lines[:, 0] = new
+        lines[:, 1:] *= level[:, None]
+
     for eff in shock_effects:  # future events: they land whatever the estimator
         if eff.year not in years:
             continue
@@ -184,13 +245,33 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
         drivers.append(Driver(eff.id, eff.label_fi, eff.label_en, eff.unit, eff.year,
                               np.broadcast_to(sign * eff.amount_keur, (draws,)).copy()))
 
+    # the index's departure from the plan's: on the estimator's base (non-TMT), per path; zero on the central path
+    gap = base[:, None] * (growth - plan[None, :])[:, :, None, None]  # (draws|1, years, units, lines)
+    index_margin = (gap[..., IS_REVENUE].sum(-1) - gap[..., ~IS_REVENUE].sum(-1))  # (draws|1, years, units)
+    for y, year in enumerate(years):
+        if year > by:
+            for u, unit in enumerate(UNITS):
+                drivers.append(Driver(INDEX_DRIVER[0], INDEX_DRIVER[1], INDEX_DRIVER[2], unit, int(year),
+                                      np.broadcast_to(index_margin[:, y, u], (draws,)).copy()))
+
     lines[:, :, TMT_UNIT, TMT_LINE] += tmt.year
-    tmt_gap = tmt.year - appropriation[:, None] * growth
+    tmt_gap = tmt.year - appropriation[:, None] * plan[None, :]
     for y, year in enumerate(years):
         drivers.append(Driver(TMT_DRIVER[0], TMT_DRIVER[1], TMT_DRIVER[2], "tyollisyys", int(year),
                               np.broadcast_to(-tmt_gap[:, y], (draws,)).copy()))
-    if np.any(lines < -1e-9):
-        raise ValueError("a ledger line went negative; check the scenario's adjustments")
+    _check_not_negative(lines, years, scenario)
+
+    # What is booked stays booked: the budget year's line never closes below its Jan–Jun actuals. A
+    # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
+    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
+    short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
+    if short.any():
+        lines[:, 0] += short
+        floor_margin = short[..., IS_REVENUE].sum(-1) - short[..., ~IS_REVENUE].sum(-1)  # (draws, units)
+        for u, unit in enumerate(UNITS):
+            if short[:, u].any():
+                drivers.append(Driver(FLOOR_DRIVER[0], FLOOR_DRIVER[1], FLOOR_DRIVER[2], unit, int(by),
+                                      floor_margin[:, u].copy()))
 
     monthly_rev, monthly_cost, forecast_mask = _monthly(baseline, grid, years, lines, tmt)
     return LedgerForecast(
@@ -199,6 +280,33 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
         monthly_tmt=np.broadcast_to(tmt.booked, (draws, len(grid))), forecast_months=forecast_mask,
         monthly_tmt_bands=tmt.booked_bands,
     )
+
+
+def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario) -> None:
+    """Keep every line (revenue or cost, k€) at 0 or above, in place.
+
+    A line below zero on most paths is the scenario's mistake — its adjustments or shocks take away more
+    than the estimator's base holds (e.g. a shock sized on the budget against a run-rate base far below
+    it) — and a user error. On fewer paths it is the tail of the line's own uncertainty, cut at zero: a
+    unit cannot spend or earn less than nothing (the cut lands in the unexplained rest).
+    """
+    neg = lines < -1e-9
+    if not neg.any():
+        return
+    share = neg.mean(axis=0)  # (years, units, lines)
+    if share.max() > 0.5:
+        y, u, ln = (int(i[0]) for i in np.nonzero(share == share.max()))
+        low = float(np.median(lines[:, y, u, ln]))
+        raise UserError(
+            f"the {settings_label(scenario)} forecast of {UNITS[u]} {LINES[ln]} in {int(years[y])} is {low:.0f} k€ "
+            f"(median of the paths); a line can't be negative: make the adjustments and shocks on it smaller",
+            file=scenario.file, field="adjustments / shocks")
+    np.maximum(lines, 0.0, out=lines)
+
+
+def settings_label(scenario: Scenario) -> str:
+    s = scenario.settings
+    return f"'{s.estimator}'" + (f" (blend_weight {s.blend_weight:g})" if s.estimator == "blend" else "")
 
 
 def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.ndarray, tmt: TmtCost):

@@ -7,7 +7,10 @@ Column contract (the CLI and the app rely on it):
 * ``deviations``: scenario, year, unit, driver, label_fi, label_en, mean, p10, p50, p90
 
 Finance units: ``elinvoima``, ``tyollisyys``, ``etp`` (their sum); measures in k€ with costs positive,
-and ``budget_*_keur`` the budget (indexed by ``ledger.index_pct`` after the budget year).
+and ``budget_*_keur`` the budget (after the budget year indexed by the plan's fixed index: the central
+``ledger.index_pct``, the same for every seed and path count). ``p_below_budget`` (a share 0…1, the
+same in all four statistic columns) is the probability that the margin (toimintakate, the binding
+level) falls short of its budget.
 Labour rows use unit ``lahti``.
 """
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pandas as pd
 
 from .baseline import LINES, UNITS, Baseline
 from .calendar import MonthGrid
-from .ledger import IS_REVENUE, LedgerForecast
+from .ledger import IS_REVENUE, UNEXPLAINED, LedgerForecast
 from .scenario import Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
@@ -151,6 +154,10 @@ class Result:
                 rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], arr[:, y, :])
             for measure, arr in budget.items():
                 rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], np.append(arr[y], arr[y].sum())[None])
+            # sitovuustaso: the council binds each unit's toimintakate; the share of paths falling short of it
+            short = fin["margin_keur"][:, y, :] < np.append(budget["budget_margin_keur"][y],
+                                                            budget["budget_margin_keur"][y].sum())[None]
+            rows.add([(sid, int(year), u, "p_below_budget") for u in FINANCE_UNITS], short.mean(0)[None])
             rows.add([(sid, int(year), "tyollisyys", "tmt_cost_keur")], self.ledger.tmt_year[:, y])
             for measure, arr in labour.items():
                 rows.add([(sid, int(year), "lahti", measure)], arr[:, y])
@@ -230,8 +237,7 @@ class Result:
                         explained[:, u] += d.margin_keur
             rest = per_unit_total - explained
             for u, unit in enumerate(UNITS):
-                rows.add([(sid, int(year), unit, "unexplained", "Selittämätön (estimaattorin ero talousarviosta)",
-                           "Unexplained (estimator vs budget)")], rest[:, u])
+                rows.add([(sid, int(year), unit, *UNEXPLAINED)], rest[:, u])
             for u, unit in enumerate(FINANCE_UNITS):
                 if unit == "etp":
                     tot, bud, fc = per_unit_total.sum(1), budget_margin[y].sum(), margin[:, y, :].sum(1)

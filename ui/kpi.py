@@ -114,6 +114,11 @@ def card(baseline: engine.Baseline, ye: Index, dev: dict, base_ye: Index, year: 
     if bd is not None:
         key = "vs_appropriation" if measure == "tmt_cost_keur" else "vs_budget"
         vs_budget = f"{t(key, lang)} {_fmt(measure, bd, lang, signed=True)}"
+    p = value(ye, year, unit, "p_below_budget")
+    if measure == "margin_keur" and p == p:  # sitovuustaso: the chance of falling short of the budget
+        vs_budget += f" · {t('p_below_budget', lang)} {fmt.pct(100 * p, lang, decimals=0)}"
+        if value(ye, year, unit, measure, "p50") < value(ye, year, unit, "budget_margin_keur") - 0.5:
+            vs_budget += f" · {t('amendment', lang)}"
     if measure in LABOUR:
         label = f"{t(measure, lang)} {year}"
         ref = _june(baseline, measure, lang)

@@ -130,6 +130,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "vs_base": ("perusuraan", "vs baseline"),
     "vs_budget": ("talousarvioon", "vs budget"),
     "vs_appropriation": ("määrärahaan", "vs appropriation"),
+    "p_below_budget": ("alle talousarvion", "below budget"),
+    "amendment": ("talousarviomuutos tarpeen", "budget amendment needed"),
     "band": ("P10–P90", "P10–P90"),
     # charts
     "tab_finance": ("Talous", "Finance"),

@@ -51,9 +51,9 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
     rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D,
                             c("tmt.te24_earnings_related_share"))
-    inflow = (pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
-              * lc.season_in[grid.month_of_year][None] * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult
-              + shocks.inflow)
+    inflow = ((pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
+               + labour.seasonal_inflow_persons(pd, lc)[grid.month_of_year][None])
+              * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
     inputs = Inputs(
         t0=t0, weekdays=grid.weekdays, U0=hist.U_end, S0=hist.S_end, R0=start.R_end, RS0=start.RS_end,
         psi=lc.psi, psi_r=tmt.recipient_hazard_profile(lc.psi, c("tmt.clock_offset_months")),

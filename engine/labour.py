@@ -117,15 +117,81 @@ class LabourConstants:
 
 def constants(baseline: Baseline, pd: ParamDraws) -> LabourConstants:
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731  (central params are undated scalars)
-    amp = c("labour.seasonal_amplitude")
     k_edu, k_olf = exit_ratios(baseline)
+    shape_in = pd.series("labour.seasonal_inflow_shape")
     return LabourConstants(
         psi=employability(c("labour.duration_decay_months"), c("labour.duration_floor")),
         alpha=c("labour.matching_alpha"), kappa_edu=k_edu, kappa_olf=k_olf,
         return_rate=1.0 / c("labour.service_months"), service_exit=c("labour.service_employment_rate"),
-        season_in=seasonal(pd.series("labour.seasonal_inflow_shape"), amp),
-        season_exit=seasonal(pd.series("labour.seasonal_exit_shape"), amp),
+        season_in=shape_in / shape_in.mean(),  # fitted as a whole (engine.calibrate), mean 1
+        season_exit=seasonal(pd.series("labour.seasonal_exit_shape"), c("labour.seasonal_amplitude")),
     )
+
+
+def seasonal_inflow_persons(pd: ParamDraws, lc: LabourConstants) -> np.ndarray:
+    """(12,) the seasonal part of new spells in persons a month, Jan…Dec (sums to 0).
+
+    Fitted on the history run's inflow level and held in persons in the forecast: the June and
+    December peaks are set by school years and fixed-term contracts, not by the cyclical level of
+    new spells — scaling them with a higher forecast inflow made the forecast's June rise twice the
+    largest observed one (issue 13)."""
+    return float(pd.scalar("labour.inflow_persons_per_month")[0]) * (lc.season_in - 1.0)
+
+
+# ------------------------------------------------------------------------------------- seasonality
+# Month-to-month moves of the unemployed in the TEM history (DOMAIN.md), as log changes, with the
+# recovery's trend taken out: ln(7 848 / 9 485) / 12 = −1.58 % a month over 6/2021 → 6/2022, used for
+# both years' spring moves. 11→12/2020 (+10.6 %) is left out: the pandemic's second wave, not a season.
+OBSERVED_MOVES = (("2021-03", "2021-04"), ("2021-04", "2021-05"), ("2021-05", "2021-06"), ("2021-06", "2021-07"),
+                  ("2022-04", "2022-05"), ("2022-05", "2022-06"))
+
+
+def observed_seasonal_moves(baseline: Baseline) -> list[tuple[str, str, float, float]]:
+    """[(from, to, raw log move, detrended log move)] of the unemployed, from the baseline's TEM history."""
+    u = {p.month: float(p.unemployed) for p in baseline.labour.history if p.unemployed is not None}
+    lab = baseline.labour
+    trend = np.log(lab.unemployed / lab.prev_year.unemployed) / 12.0
+    return [(a, b, float(np.log(u[b] / u[a])), float(np.log(u[b] / u[a]) - trend))
+            for a, b in OBSERVED_MOVES if a in u and b in u]
+
+
+def seasonal_probe(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, hist: "History",
+                   months: int = 36) -> np.ndarray:
+    """(12,) the model's own seasonal moves, log change into each calendar month (index = month of the
+    move's end), from a run without trend: the as-of state, the history's mean deseasonalised hazard
+    level (vacancies at June's level with their season), activation held, and the inflow that keeps
+    the stock level over the year. The last 12 months of ``months`` are measured."""
+    as_of = baseline.as_of
+    ms = np.arange(as_of + 1, as_of + 1 + months, dtype="datetime64[M]")
+    moy = month_of_year(ms)
+    A = float(pd.scalar("labour.matching_efficiency")[0])
+    vshape = pd.series("labour.seasonal_vacancy_shape")
+    vac = baseline.labour.vacancies * vshape[moy] / vshape[JUNE]
+    a = baseline.labour.activation_rate_pct / 100.0
+    s = service_inflow_rate(np.array([a]), lc.return_rate, lc.service_exit)
+    seas = seasonal_inflow_persons(pd, lc)
+
+    def run(level: float) -> np.ndarray:
+        U, S = hist.U_end[None].copy(), hist.S_end[None].copy()
+        out = np.zeros(months)
+        for t in range(months):
+            f, _ = capped_rates(job_finding(A, np.array([vac[t]]), U.sum(1), lc.alpha, lc.season_exit[moy[t]]),
+                                np.zeros(1), lc.kappa)
+            keep = 1.0 - f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
+            U, S, _ = cohort_step(U, S, keep, s, lc.return_rate, lc.service_exit, np.array([max(level + seas[moy[t]], 0.0)]))
+            out[t] = U.sum()
+        return out
+
+    # the level that keeps the stock where it is: two runs and a secant step (the stock is near-linear in it)
+    l0 = float(pd.scalar("labour.inflow_persons_per_month")[0])
+    u0, u1 = run(l0), run(1.1 * l0)
+    goal = hist.U_end.sum()
+    g0, g1 = u0[-12:].mean() - goal, u1[-12:].mean() - goal
+    level = l0 - g0 * (0.1 * l0) / (g1 - g0) if g1 != g0 else l0
+    u = run(level)
+    moves = np.zeros(12)
+    moves[moy[-12:]] = np.log(u[-12:] / u[-13:-1])
+    return moves
 
 
 def job_finding(A: np.ndarray, vacancies: np.ndarray, unemployed: np.ndarray, alpha: float,
@@ -191,7 +257,11 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
     start = parse_month(prev.month)
     as_of = baseline.as_of
     months = np.arange(start + 1, as_of + 1, dtype="datetime64[M]")
-    vac = _interp_points(months, {prev.month: prev.vacancies, lab.as_of: lab.vacancies})
+    # vacancies: the two June figures, interpolated after taking out the season the forecast applies
+    # (the same seasonal shape in the history and the forecast, so the fitted hire season is one swing)
+    vshape = pd.series("labour.seasonal_vacancy_shape")
+    vac = _interp_points(months, {prev.month: prev.vacancies / vshape[JUNE], lab.as_of: lab.vacancies / vshape[JUNE]})
+    vac = vac * vshape[month_of_year(months)]
     act_points = {p.month: p.activation_rate_pct for p in lab.history if p.activation_rate_pct is not None}
     act = _interp_points(months, act_points) / 100.0
     A = float(pd.scalar("labour.matching_efficiency")[0])
@@ -213,7 +283,7 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
                             np.zeros(1), lc.kappa)
         p_exit = f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
         s = service_inflow_rate(np.array([act[t]]), lc.return_rate, lc.service_exit)
-        inflow = np.array([inflow0 * lc.season_in[moy[t]]])
+        inflow = np.array([inflow0 * lc.season_in[moy[t]]])  # = inflow0 + seasonal_inflow_persons
         exits = U * p_exit
         s_work = S.sum(1) * lc.service_exit
         U, S, aged = cohort_step(U, S, 1.0 - p_exit, s, lc.return_rate, lc.service_exit, inflow)

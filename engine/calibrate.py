@@ -10,6 +10,10 @@ Two stages, each small and fast:
    money to persons over 1 000 days, 87.2 % of persons over 500 days.
 3. **Forecast inflow**: the level of new spells from the as-of month on, so that the central path's
    first year follows the report's outlook (``labour.baseline_trend_pct_per_year``).
+4. **Structural inflow**: the long-run level of new spells that holds the central path at
+   ``labour.structural_rate_pct`` (the path returns to it after its first year).
+5. **Business cycle**: the innovation of the cycle factor, so that the 2-year swing of the rate across
+   paths has the size the history shows (``labour.cycle_sd``).
 
 ``ennuste calibrate`` prints each target with its fitted value and error and writes the fitted values,
 with the date of the fit, to ``engine/data/calibration.toml`` (which overrides parameters.toml).
@@ -241,11 +245,65 @@ def fit_forecast_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[st
     return {FORECAST_PARAM: float(inflow)}, [target]
 
 
+STRUCTURAL_PARAM = "labour.structural_inflow_persons_per_month"
+CYCLE_PARAM = "labour.cycle_sd"
+CYCLE_SWING_PP = 3.0  # P90 of the 2-year change of the rate, above the central path's (labour.cycle_sd's source)
+CYCLE_PATHS, CYCLE_SEED = 2000, 20220630
+
+
+def _central_run(baseline: Baseline, params: Parameters, months_after: int, draws: int = 1, seed: int = 0):
+    from .inputs import prepare
+    from .paths import run
+    from .shocks import ShockArrays
+
+    grid = MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), baseline.as_of + months_after)
+    pd = params.sample(grid, draws, seed)
+    prep = prepare(baseline, pd, grid, ShockArrays.zeros(len(grid)))
+    return grid, prep, run(prep.inputs, draws)
+
+
+def fit_structural_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    """The long-run inflow that holds the central path at the structural rate: the average of its
+    ninth and tenth forecast years equals labour.structural_rate_pct × the labour force."""
+    rate = float(params["labour.structural_rate_pct"].central_at(baseline.as_of))
+    goal = rate / 100.0 * float(params["labour.labour_force_persons"].central_at(baseline.as_of))
+
+    def long_run(inflow: float) -> float:
+        _grid, _prep, arr = _central_run(baseline, params.with_values({STRUCTURAL_PARAM: inflow}), 120)
+        return float(arr.unemployed[0, -24:].mean())
+
+    inflow = brentq(lambda i: long_run(i) - goal, 10.0, 20000.0, xtol=1e-4)
+    target = Target(f"työttömät keskimäärin {baseline.as_of + 97}…{baseline.as_of + 120} (rakenteellinen {rate:.1f} %)",
+                    "persons", goal, long_run(inflow), "labour.structural_rate_pct (TEM 12/2019, 2/2020)", "derived")
+    return {STRUCTURAL_PARAM: float(inflow)}, [target]
+
+
+def cycle_swing_pp(baseline: Baseline, params: Parameters) -> float:
+    """P90 of the unemployment rate's change from 12 to 36 months after the as-of month, across
+    CYCLE_PATHS paths (fixed seed), less the central path's change; percentage points."""
+    _g, prep, arr = _central_run(baseline, params, 36, CYCLE_PATHS, CYCLE_SEED)
+    _g, cprep, carr = _central_run(baseline, params, 36)
+    rate = lambda a, p: 100.0 * a.unemployed / np.broadcast_to(p.inputs.labour_force, a.unemployed.shape)  # noqa: E731
+    r, rc = rate(arr, prep), rate(carr, cprep)
+    change = r[:, -1] - r[:, -25]
+    return float(np.percentile(change, 90) - (rc[0, -1] - rc[0, -25]))
+
+
+def fit_cycle(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    """The business cycle's monthly innovation so that the 2-year swing of the rate has its P90 at
+    CYCLE_SWING_PP (with every other source of uncertainty on)."""
+    swing = lambda sd: cycle_swing_pp(baseline, params.with_values({CYCLE_PARAM: sd}))  # noqa: E731
+    sd = brentq(lambda v: swing(v) - CYCLE_SWING_PP, 0.0, 0.2, xtol=1e-5)
+    target = Target("työttömyysasteen 2 v muutos, P90 − keskipolku", "pp", CYCLE_SWING_PP, swing(sd),
+                    "labour.cycle_sd (history's swings: 2008→10, 12/2019→12/2020)", "derived")
+    return {CYCLE_PARAM: float(sd)}, [target]
+
+
 def calibrate(baseline: Baseline, params: Parameters | None = None, today: dt.date | None = None) -> Calibration:
     params = params or Parameters.load_uncalibrated()
     values: dict[str, float] = {}
     targets: list[Target] = []
-    for stage in (fit_labour, fit_tmt, fit_forecast_inflow):
+    for stage in (fit_labour, fit_tmt, fit_forecast_inflow, fit_structural_inflow, fit_cycle):
         fitted, met = stage(baseline, params)
         params = params.with_values(fitted)
         values.update(fitted)

@@ -51,9 +51,10 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
     rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D,
                             c("tmt.te24_earnings_related_share"))
-    inflow = ((pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
+    cycle = labour.business_cycle(baseline, pd, grid)
+    inflow = ((labour.forecast_inflow_level(baseline, pd, grid, lc.alpha) * pd.scalar("labour.inflow_level_mult")[:, None]
                + labour.seasonal_inflow_persons(pd, lc)[grid.month_of_year][None])
-              * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
+              * np.exp(cycle) * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
     inputs = Inputs(
         t0=t0, weekdays=grid.weekdays, U0=hist.U_end, S0=hist.S_end, R0=start.R_end, RS0=start.RS_end,
         psi=lc.psi, psi_r=tmt.recipient_hazard_profile(lc.psi, c("tmt.clock_offset_months")),
@@ -62,7 +63,7 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
         A=pd.scalar("labour.matching_efficiency") * pd.scalar("labour.matching_efficiency_mult"),
         eta=pd.scalar("tmt.exit_level") * pd.scalar("tmt.exit_mult"),
         inflow=np.maximum(inflow, 0.0),
-        vacancies=labour.vacancies(baseline, pd, grid, shocks.vacancies, shocks.vacancy_mult),
+        vacancies=labour.vacancies(baseline, pd, grid, shocks.vacancies, shocks.vacancy_mult, cycle),
         season_exit=lc.season_exit[grid.month_of_year],
         activation=np.clip(pd.monthly("labour.activation_target_pct") / 100.0 + shocks.activation_pts / 100.0, 0, 0.9),
         direct_hires=shocks.direct_hires, long_term_hires=shocks.long_term_hires, tmt_exits=shocks.tmt_exits,

@@ -301,8 +301,10 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
 
 # ------------------------------------------------------------------------------------- forecast inputs
 def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
-              shock_mult: np.ndarray) -> np.ndarray:
-    """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise) + shocks."""
+              shock_mult: np.ndarray, cycle: np.ndarray | float = 0.0) -> np.ndarray:
+    """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise
+    − loading × business cycle) + shocks."""
+    loading = float(pd.scalar("labour.cycle_vacancy_loading")[0])
     v0 = baseline.labour.vacancies
     shape = pd.series("labour.seasonal_vacancy_shape")
     season = shape[grid.month_of_year] / shape[JUNE]
@@ -316,8 +318,37 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     # z[t] = ar·z[t−1] + sd·eps[t] from z = 0 at the as-of month: lfilter runs the recursion along each
     # path's contiguous row in C (the same products and sums as the plain loop, so the same bits)
     z[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
-    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z)
+    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z - loading * cycle)
     return np.maximum(v + shock_vacancies, 0.0)
+
+
+def business_cycle(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:
+    """(P|1, months) the business-cycle factor c(t): AR(1) in log-points from 0 at the as-of month,
+    ``c[t] = ar·c[t−1] + sd·ε[t]``; zero before the as-of month and on the central path."""
+    sd = float(pd.scalar("labour.cycle_sd")[0])
+    ar = float(pd.scalar("labour.cycle_ar")[0])
+    eps = pd.normals("labour.cycle", len(grid))
+    c = np.zeros_like(eps)
+    start = grid.index(baseline.as_of) + 1
+    c[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
+    return c
+
+
+def forecast_inflow_level(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:
+    """(P|1, months) new spells a month before seasonality and shocks.
+
+    The first forecast year keeps the calibrated first-year level (the report's slow further decline);
+    after it the level moves to the structural one, ``L* + (L1 − L*)·exp(−m/τ)`` with m the months past
+    the first year, so unemployment returns towards ``labour.structural_rate_pct`` instead of carrying
+    the first year's trend on without end. A path's structural rate scales L* by (rate/central)^α."""
+    l1 = pd.scalar("labour.forecast_inflow_persons_per_month")[:, None]
+    rate = pd.scalar("labour.structural_rate_pct")
+    central = float(pd.params["labour.structural_rate_pct"].central_at(baseline.as_of))
+    l_star = (float(pd.scalar("labour.structural_inflow_persons_per_month")[0])
+              * (np.maximum(rate, 1e-6) / central) ** alpha)[:, None]
+    past = (grid.months - (baseline.as_of + 12)).astype(int).astype(float)
+    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / float(pd.scalar("labour.structural_return_months")[0])), 0.0)
+    return l1 * (1.0 - w[None]) + l_star * w[None]
 
 
 @dataclass(frozen=True)

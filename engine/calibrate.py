@@ -37,7 +37,8 @@ from .parameters import Parameters
 LABOUR_PARAMS = ("labour.inflow_persons_per_month", "labour.matching_efficiency", "labour.duration_decay_months",
                  "labour.duration_floor", "labour.seasonal_amplitude", "labour.seasonal_inflow_shape")
 REPORT_WEIGHT = 4.0  # the as-of figures are the report's own (fit within 1 %); the rest is history to follow
-SEASON_PRIOR_WEIGHT = 0.01  # pull of each month's inflow factor towards the assumed shape (months with no observed move)
+MOVE_WEIGHT = 0.3  # the moves' detrending is rough (one trend for both years): the levels first
+SEASON_PRIOR_WEIGHT = 0.05  # pull of each month's inflow factor towards the assumed shape (months with no observed move)
 FORECAST_PARAM = "labour.forecast_inflow_persons_per_month"
 TMT_PARAMS = ("tmt.initial_billed_300_500", "tmt.initial_billed_500_1000", "tmt.initial_billed_over_1000",
               "tmt.amount_factor", "tmt.exit_level")
@@ -108,7 +109,9 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
         return labour.run_history(baseline, pd)
 
     moves = labour.observed_seasonal_moves(baseline)
-    assumed = np.asarray(params["labour.seasonal_inflow_shape"].value, float)
+    # the prior: the assumed shape at the starting amplitude (the pre-fit model's inflow season)
+    assumed = labour.seasonal(np.asarray(params["labour.seasonal_inflow_shape"].value, float),
+                              float(params["labour.seasonal_amplitude"].central_at(baseline.as_of)))
     assumed = assumed / assumed.mean()
 
     def probe(x, h):
@@ -122,7 +125,8 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
                * np.log(getattr(h, "unemployed" if kind == "unemployed" else "long_term")[months.index(m)] / v)
                for m, kind, v in targets]
         model_moves = probe(x, h)
-        res.extend(model_moves[np.datetime64(b).astype(int) % 12] - detrended for _a, b, _raw, detrended in moves)
+        res.extend(MOVE_WEIGHT * (model_moves[np.datetime64(b).astype(int) % 12] - detrended)
+                   for _a, b, _raw, detrended in moves)
         res.append(PRIOR_WEIGHT * (x[2] - np.log(12.0)))
         res.append(PRIOR_WEIGHT * (x[3] - np.log(0.3 / 0.7)))
         shape = np.exp(x[5:17])

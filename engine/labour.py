@@ -257,11 +257,9 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
     start = parse_month(prev.month)
     as_of = baseline.as_of
     months = np.arange(start + 1, as_of + 1, dtype="datetime64[M]")
-    # vacancies: the two June figures, interpolated after taking out the season the forecast applies
-    # (the same seasonal shape in the history and the forecast, so the fitted hire season is one swing)
-    vshape = pd.series("labour.seasonal_vacancy_shape")
-    vac = _interp_points(months, {prev.month: prev.vacancies / vshape[JUNE], lab.as_of: lab.vacancies / vshape[JUNE]})
-    vac = vac * vshape[month_of_year(months)]
+    # vacancies: the two June figures, linear between (the seasonal probe that fits the season takes
+    # the forecast's vacancy season; here the hire season absorbs it, as the levels were fitted so)
+    vac = _interp_points(months, {prev.month: prev.vacancies, lab.as_of: lab.vacancies})
     act_points = {p.month: p.activation_rate_pct for p in lab.history if p.activation_rate_pct is not None}
     act = _interp_points(months, act_points) / 100.0
     A = float(pd.scalar("labour.matching_efficiency")[0])

@@ -217,3 +217,41 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
         s = service_inflow_rate(np.array([activation[i]]), r, e_s)
         Rp, RSp, _ = cohort_step(Rp, RSp, 1.0 - hazard, s, r, e_s, np.array([ratio * new_long_term[i]]))
     return TmtStart(R_end=Rp[0], RS_end=RSp[0], inflow_ratio=ratio, **out)
+
+
+# ------------------------------------------------------------------------------------- arrivals on the subsidy
+def cohort_survival(hazard: np.ndarray, n: int) -> np.ndarray:
+    """(n,) share of a cohort still unemployed at the start of each month of its spell, from the
+    monthly exit probability by months unemployed ``hazard`` (the last value holds beyond its end).
+
+    >>> cohort_survival(np.array([0.5, 0.2]), 4).tolist()
+    [1.0, 0.5, 0.4, 0.32000000000000006]
+    """
+    h = np.concatenate([hazard, np.full(max(n - len(hazard), 0), hazard[-1])])[:n]
+    return np.concatenate([[1.0], np.cumprod(1.0 - h[:-1])])
+
+
+def cohort_cost(entrants: np.ndarray, survival: np.ndarray, billed_share: float, share: np.ndarray,
+                billed_frac: np.ndarray, amount_eur: np.ndarray, weekdays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The city's share of the subsidy of new recipients who get it from their first day (arrivals with
+    no work history), followed as their own cohorts: they leave the subsidy when they leave unemployment.
+
+    ``entrants`` (P|1, T) new spells at the end of each month; ``survival`` (T,) by months since entry
+    (:func:`cohort_survival`); ``billed_share`` the part not in services (days in services are not
+    billed); ``share`` (T, K) the city's share by subsidy bucket under the rule in force; ``amount_eur``
+    (P|1, T) € per weekday; ``weekdays`` (T,). Recipients of entry month c are in bucket t − 1 − c at
+    the start of benefit month t. Returns (cost by band (P|1, T, 3) k€, billed persons (P|1, T)).
+    """
+    P, T = entrants.shape
+    K = share.shape[1]
+    bands = band_weights(K)
+    cost = np.zeros((P, T, len(BANDS)))
+    billed = np.zeros((P, T))
+    for t in range(1, T):
+        d = t - 1 - np.arange(t)  # months since entry of each earlier entry month
+        k = np.minimum(d, K - 1)
+        persons = entrants[:, :t] * (survival[d] * billed_share)[None]  # (P, t)
+        per_person = amount_eur[:, t] * weekdays[t] / 1000.0
+        cost[:, t] = (persons @ (share[t, k][:, None] * bands[k])) * per_person[:, None]
+        billed[:, t] = persons @ billed_frac[t, k]
+    return cost, billed

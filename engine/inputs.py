@@ -63,7 +63,8 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
     t0 = grid.index(baseline.as_of) + 1
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
     rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D,
-                            c("tmt.te24_earnings_related_share"))
+                            c("tmt.te24_earnings_related_share"), c("tmt.te24_transfer_share"), c("tmt.te24_carried_days"),
+                            pd.monthly("tmt.te24_transfer_billed")[0])
     cycle = labour.business_cycle(baseline, pd, grid)
     inflow = ((labour.forecast_inflow_level(baseline, pd, grid, lc.alpha) * pd.scalar("labour.inflow_level_mult")[:, None]
                + labour.seasonal_inflow_persons(pd, lc)[grid.month_of_year][None])

@@ -341,4 +341,14 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             if shock.other_costs_keur:
                 book(sid, shock, ": muut kulut", ": other costs", "tyollisyys", "purchased_services",
                      on * shock.other_costs_keur / 12.0)
+    # TE24: the state's permanent compensation for the benefit financing, from the first month the
+    # TE24 rules are in force — its own revenue line, so the reform shows gross (TMT) and net
+    te24 = (pd.choice("tmt.rule_set") == "te24").astype(float)[None]
+    if te24.any():
+        comp = pd.scalar("tmt.te24_state_compensation_keur")[:, None]
+        for year, amount in _by_year(te24 * future * comp / 12.0, grid).items():
+            if np.any(amount != 0):
+                ledger.append(LedgerEffect("te24_compensation.grants_received", "TE24: valtion korvaus etuusrahoituksesta",
+                                           "TE24: state compensation for benefit financing", "tyollisyys",
+                                           "grants_received", year, amount))
     return ShockArrays(ledger=tuple(ledger), **acc, **mult)

@@ -127,10 +127,40 @@ class RuleArrays:
     billed_U: np.ndarray
 
 
-def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int, er_share: float) -> RuleArrays:
+CATCH_UP_SPLIT = (17.5 / 29.5, 12.0 / 29.5)  # Kela's autumn 2025 bills: +17.5 M€ in October, about +12 M€ in November
+
+
+def shifted_steps(steps, carried_days: float):
+    """The steps as seen by a recipient who brings ``carried_days`` benefit days with him."""
+    return tuple((max(from_day - carried_days, 1.0), share) for from_day, share in steps)
+
+
+def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int, er_share: float,
+                transfer_share: float = 0.0, carried_days: float = 0.0, transfer_billed: np.ndarray | None = None) -> RuleArrays:
+    """Per-month billing arrays. Under TE24 a ``transfer_share`` of recipients brings ``carried_days``
+    of earnings-related allowance: their share starts further up the steps. Months where
+    ``transfer_billed`` (months,) is 0 bill only the recipients' own days; the held-back part of those
+    months is billed with the first two billed months after them (:data:`CATCH_UP_SPLIT`), on the
+    stock of the billing month."""
     te24 = (rule_in_force == "te24")[:, None]
-    share_R = np.where(te24, bucket_shares(steps_te24)[None], bucket_shares(steps_r2006)[None])
-    billed_R = np.where(te24, billed_fraction(steps_te24)[None], billed_fraction(steps_r2006)[None])
+    own, own_b = bucket_shares(steps_te24), billed_fraction(steps_te24)
+    carried, carried_b = bucket_shares(shifted_steps(steps_te24, carried_days)), fraction_above(
+        shifted_steps(steps_te24, carried_days)[0][0] - 1)
+    extra, extra_b = transfer_share * (carried - own), transfer_share * (carried_b - own_b)
+    billed_now = np.ones(len(rule_in_force)) if transfer_billed is None else np.asarray(transfer_billed, float)
+    weight = np.where(te24[:, 0], billed_now, 0.0)
+    held, released = 0.0, 0
+    catch_up = np.zeros(len(rule_in_force))
+    for t in np.flatnonzero(te24[:, 0]):
+        if billed_now[t] == 0:
+            held, released = held + 1.0, 0
+        elif held and released < len(CATCH_UP_SPLIT):
+            catch_up[t] = held * CATCH_UP_SPLIT[released]
+            released += 1
+    te24_share = own[None] + (weight + catch_up)[:, None] * extra[None]
+    te24_billed = own_b[None] + np.minimum(weight, 1.0)[:, None] * extra_b[None]
+    share_R = np.where(te24, te24_share, bucket_shares(steps_r2006)[None])
+    billed_R = np.where(te24, te24_billed, billed_fraction(steps_r2006)[None])
     er = er_share * (1.0 - fraction_above(400.0, n_u))  # earnings-related lasts at most 400 days
     share_U = np.where(te24, (bucket_shares(steps_te24, n_u) * er)[None], 0.0)
     billed_U = np.where(te24, (billed_fraction(steps_te24, n_u) * er)[None], 0.0)

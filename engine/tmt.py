@@ -272,7 +272,7 @@ def cohort_cost(entrants: np.ndarray, survival: np.ndarray, billed_share: float,
     (P|1, T) € per weekday; ``weekdays`` (T,). Recipients of entry month c are in bucket t − 1 − c at
     the start of benefit month t. Returns (cost by band (P|1, T, 3) k€, billed persons (P|1, T)).
     """
-    P, T = entrants.shape
+    P, T = max(entrants.shape[0], amount_eur.shape[0]), entrants.shape[1]
     K = share.shape[1]
     bands = band_weights(K)
     cost = np.zeros((P, T, len(BANDS)))
@@ -280,8 +280,8 @@ def cohort_cost(entrants: np.ndarray, survival: np.ndarray, billed_share: float,
     for t in range(1, T):
         d = t - 1 - np.arange(t)  # months since entry of each earlier entry month
         k = np.minimum(d, K - 1)
-        persons = entrants[:, :t] * (survival[d] * billed_share)[None]  # (P, t)
+        persons = entrants[:, :t] * (survival[d] * billed_share)[None]  # (P|1, t)
         per_person = amount_eur[:, t] * weekdays[t] / 1000.0
         cost[:, t] = (persons @ (share[t, k][:, None] * bands[k])) * per_person[:, None]
-        billed[:, t] = persons @ billed_frac[t, k]
+        billed[:, t] = (persons @ billed_frac[t, k]) * np.ones(P)
     return cost, billed

@@ -25,7 +25,8 @@ type               effect
 ``activation``     The activation rate moves from its baseline level to ``target_pct`` linearly between
                    ``start`` and ``reach_by`` (e.g. the Nordic service model) and stays there. The extra
                    persons in services (at the as-of unemployed) cost
-                   ``labour.service_cost_eur_per_person_month`` on tyollisyys purchased services.
+                   ``labour.service_cost_eur_per_person_month`` on tyollisyys purchased services (a
+                   lower target saves nothing: the staff and contracts of today's places stay).
 ``pilot``          An employment pilot for long-term unemployed on subsidy (Barona): ``persons`` employed
                    evenly from ``start`` to ``end``, taken from the ≥ 12-month unemployed and the
                    ≥ 300-day recipients; ``cost_per_person_keur`` on tyollisyys purchased services.
@@ -304,9 +305,10 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             pts = (shock.target_pct - base) * _ramp(grid, shock.start, span)[None]
             add("activation_pts", pts)
             # the services bought cost money: the extra persons in services at the as-of unemployed,
-            # S = a/(1−a)·U, × the cost of a person-month (labour.service_cost_eur_per_person_month)
+            # S = a/(1−a)·U, × the cost of a person-month (labour.service_cost_eur_per_person_month).
+            # A lower target saves nothing here: the staff and contracts behind today's places stay.
             a0, a1 = np.clip(base / 100.0, 0, 0.9), np.clip((base + pts) / 100.0, 0, 0.9)
-            extra = baseline.labour.unemployed * (a1 / (1.0 - a1) - a0 / (1.0 - a0))
+            extra = baseline.labour.unemployed * np.maximum(a1 / (1.0 - a1) - a0 / (1.0 - a0), 0.0)
             cost = pd.scalar("labour.service_cost_eur_per_person_month")[:, None]
             book(sid, shock, ": palvelujen kustannus", ": cost of the services", "tyollisyys", "purchased_services",
                  extra * cost / 1000.0)

@@ -71,7 +71,7 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
               * np.exp(cycle) * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
     # arrivals on the subsidy from day 1: their own cohorts (they leave the subsidy with unemployment);
     # those reaching 12 months must not enter the native recipients' stock a second time
-    surv = arrivals_survival(baseline, pd, lc, len(grid))
+    surv = arrivals_survival(baseline, pd, lc, max(len(grid), labour.LONG_TERM_MONTHS + 1))
     act_now = baseline.labour.activation_rate_pct / 100.0
     arr_bands, arr_billed = tmt.cohort_cost(shocks.subsidy_entrants, surv, 1.0 - act_now, rules.share_R, rules.billed_R,
                                             amount_eur(pd), grid.weekdays)

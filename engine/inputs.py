@@ -66,7 +66,7 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
                             c("tmt.te24_earnings_related_share"), c("tmt.te24_transfer_share"), c("tmt.te24_carried_days"),
                             pd.monthly("tmt.te24_transfer_billed")[0])
     cycle = labour.business_cycle(baseline, pd, grid)
-    inflow = ((labour.forecast_inflow_level(baseline, pd, grid, lc.alpha) * pd.scalar("labour.inflow_level_mult")[:, None]
+    inflow = ((labour.forecast_inflow_level(baseline, pd, grid, lc.alpha)
                + labour.seasonal_inflow_persons(pd, lc)[grid.month_of_year][None])
               * np.exp(cycle) * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
     # arrivals on the subsidy from day 1: their own cohorts (they leave the subsidy with unemployment);

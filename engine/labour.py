@@ -298,6 +298,12 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
 
 
 # ------------------------------------------------------------------------------------- forecast inputs
+def vacancy_drift(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:
+    """(P|1, months) the vacancies' drift factor from the as-of month, (1 + drift/100)^years."""
+    years_from = (grid.months - baseline.as_of).astype(int) / 12.0
+    return (1.0 + pd.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+
+
 def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
               shock_mult: np.ndarray, cycle: np.ndarray | float = 0.0) -> np.ndarray:
     """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise
@@ -306,8 +312,7 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     v0 = baseline.labour.vacancies
     shape = pd.series("labour.seasonal_vacancy_shape")
     season = shape[grid.month_of_year] / shape[JUNE]
-    years_from = (grid.months - baseline.as_of).astype(int) / 12.0
-    trend = (1.0 + pd.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+    trend = vacancy_drift(baseline, pd, grid)
     sd = float(pd.scalar("labour.vacancy_noise_sd")[0])
     ar = float(pd.scalar("labour.vacancy_noise_ar")[0])
     eps = pd.normals("labour.vacancies", len(grid))
@@ -338,12 +343,17 @@ def forecast_inflow_level(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, a
     The first forecast year keeps the calibrated first-year level (the report's slow further decline);
     after it the level moves to the structural one, ``L* + (L1 − L*)·exp(−m/τ)`` with m the months past
     the first year, so unemployment returns towards ``labour.structural_rate_pct`` instead of carrying
-    the first year's trend on without end. A path's structural rate scales L* by (rate/central)^α."""
-    l1 = pd.scalar("labour.forecast_inflow_persons_per_month")[:, None]
+    the first year's trend on without end. In steady state new spells equal hires ∝ A·U^α, so the level
+    that holds a path at its own structural rate is L* × (rate/central)^α × the path's matching
+    efficiency multiplier; the inflow level's uncertainty (``labour.inflow_level_mult``, the
+    calibration's misfit) is the first year's only, and the vacancies' drift (hires ∝ V^(1−α)) scales L*
+    too: the long run of every path is anchored on its own structural rate; the cycle swings around it."""
+    l1 = pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
     rate = pd.scalar("labour.structural_rate_pct")
     central = float(pd.params["labour.structural_rate_pct"].central_at(baseline.as_of))
     l_star = (float(pd.scalar("labour.structural_inflow_persons_per_month")[0])
-              * (np.maximum(rate, 1e-6) / central) ** alpha)[:, None]
+              * (np.maximum(rate, 1e-6) / central) ** alpha * pd.scalar("labour.matching_efficiency_mult"))[:, None]
+    l_star = l_star * vacancy_drift(baseline, pd, grid) ** (1.0 - alpha)
     past = (grid.months - (baseline.as_of + 12)).astype(int).astype(float)
     w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / float(pd.scalar("labour.structural_return_months")[0])), 0.0)
     return l1 * (1.0 - w[None]) + l_star * w[None]

@@ -75,16 +75,17 @@ def test_business_cycle_swing_has_the_historys_size(mc, central):
 
 def test_downturn_is_not_wholly_above_p90(baseline, mc):
     # the report's risk (scenarios/downturn.toml: spells +25 %, vacancies −30 % from 2023) is a bad but
-    # possible course of the baseline's own spread: inside its P99 throughout, and below its P90 as it
-    # starts (6/2023) and as it recovers (12/2026 on). Before the business cycle it lay wholly above P90.
+    # possible course of the baseline's own spread: inside its P99 throughout (95–98 at its worst), and
+    # below its P90 as it starts (6/2023) and once it recovers (2027 on). Before the business cycle it lay
+    # wholly above P90 (99.1–99.7th percentile in 12/2023–12/2025).
     down = engine.simulate(baseline, engine.load_scenario(SCENARIOS / "downturn.toml"))
     g = mc.grid
     u = mc.labour.unemployed
-    for month in ("2023-06", "2023-12", "2024-06", "2024-12", "2025-12", "2026-12", "2028-12"):
+    for month in ("2023-06", "2023-12", "2024-06", "2024-12", "2025-12", "2026-12", "2027-12", "2028-12"):
         i = g.index(np.datetime64(month))
         rank = 100 * np.mean(u[:, i] < down.labour.unemployed[0, i])
         assert rank < 99, month
-        if month in ("2023-06", "2026-12", "2028-12"):
+        if month in ("2023-06", "2027-12", "2028-12"):
             assert rank < 90, month
 
 

@@ -10,6 +10,10 @@ Two stages, each small and fast:
    money to persons over 1 000 days, 87.2 % of persons over 500 days.
 3. **Forecast inflow**: the level of new spells from the as-of month on, so that the central path's
    first year follows the report's outlook (``labour.baseline_trend_pct_per_year``).
+4. **Structural inflow**: the long-run level of new spells that holds the central path at
+   ``labour.structural_rate_pct`` (the path returns to it after its first year).
+5. **Business cycle**: the innovation of the cycle factor, so that the 2-year swing of the rate across
+   paths has the size the history shows (``labour.cycle_sd``).
 
 ``ennuste calibrate`` prints each target with its fitted value and error and writes the fitted values,
 with the date of the fit, to ``engine/data/calibration.toml`` (which overrides parameters.toml).
@@ -31,7 +35,10 @@ from .inputs import first_half
 from .parameters import Parameters
 
 LABOUR_PARAMS = ("labour.inflow_persons_per_month", "labour.matching_efficiency", "labour.duration_decay_months",
-                 "labour.duration_floor", "labour.seasonal_amplitude")
+                 "labour.duration_floor", "labour.seasonal_amplitude", "labour.seasonal_inflow_shape")
+REPORT_WEIGHT = 4.0  # the as-of figures are the report's own (fit within 1 %); the rest is history to follow
+MOVE_WEIGHT = 0.3  # the moves' detrending is rough (one trend for both years): the levels first
+SEASON_PRIOR_WEIGHT = 0.05  # pull of each month's inflow factor towards the assumed shape (months with no observed move)
 FORECAST_PARAM = "labour.forecast_inflow_persons_per_month"
 TMT_PARAMS = ("tmt.initial_billed_300_500", "tmt.initial_billed_500_1000", "tmt.initial_billed_over_1000",
               "tmt.amount_factor", "tmt.exit_level")
@@ -50,6 +57,9 @@ class Target:
 
     @property
     def error_pct(self) -> float:
+        """% of the target; for a seasonal move (itself a %), the difference in percentage points."""
+        if self.kind == "season":
+            return self.fitted - self.target
         return 100.0 * (self.fitted - self.target) / self.target
 
 
@@ -79,12 +89,14 @@ def _grid(baseline: Baseline) -> MonthGrid:
 
 
 def _labour_values(x: np.ndarray) -> dict[str, float]:
+    shape = np.exp(x[5:17])
     return {
         "labour.inflow_persons_per_month": float(np.exp(x[0])),
         "labour.matching_efficiency": float(np.exp(x[1])),
         "labour.duration_decay_months": float(np.exp(x[2])),
         "labour.duration_floor": float(1.0 / (1.0 + np.exp(-x[3]))),
         "labour.seasonal_amplitude": float(x[4]),
+        "labour.seasonal_inflow_shape": [float(v) for v in shape / shape.mean()],
     }
 
 
@@ -96,22 +108,38 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
         pd = params.with_values(_labour_values(x)).sample(grid, 1, 0)
         return labour.run_history(baseline, pd)
 
+    moves = labour.observed_seasonal_moves(baseline)
+    # the prior: the assumed shape at the starting amplitude (the pre-fit model's inflow season)
+    assumed = labour.seasonal(np.asarray(params["labour.seasonal_inflow_shape"].value, float),
+                              float(params["labour.seasonal_amplitude"].central_at(baseline.as_of)))
+    assumed = assumed / assumed.mean()
+
+    def probe(x, h):
+        pd = params.with_values(_labour_values(x)).sample(grid, 1, 0)
+        return labour.seasonal_probe(baseline, pd, labour.constants(baseline, pd), h)
+
     def residuals(x):
         h = history(x)
         months = [str(m) for m in h.months]
-        res = [np.log(getattr(h, "unemployed" if kind == "unemployed" else "long_term")[months.index(m)] / v)
+        res = [(REPORT_WEIGHT if m == baseline.labour.as_of else 1.0)
+               * np.log(getattr(h, "unemployed" if kind == "unemployed" else "long_term")[months.index(m)] / v)
                for m, kind, v in targets]
+        model_moves = probe(x, h)
+        res.extend(MOVE_WEIGHT * (model_moves[np.datetime64(b).astype(int) % 12] - detrended)
+                   for _a, b, _raw, detrended in moves)
         res.append(PRIOR_WEIGHT * (x[2] - np.log(12.0)))
         res.append(PRIOR_WEIGHT * (x[3] - np.log(0.3 / 0.7)))
+        shape = np.exp(x[5:17])
+        res.extend(SEASON_PRIOR_WEIGHT * (shape / shape.mean() - assumed))
         return np.array(res)
 
     c = lambda n: float(params[n].central_at("2022-01"))  # noqa: E731
     floor = c("labour.duration_floor")
-    x0 = np.array([np.log(c("labour.inflow_persons_per_month")), np.log(c("labour.matching_efficiency")),
-                   np.log(c("labour.duration_decay_months")), np.log(floor / (1 - floor)),
-                   c("labour.seasonal_amplitude")])
-    lo = np.array([np.log(50), np.log(1e-3), np.log(1.0), -6, 0.0])
-    hi = np.array([np.log(20000), np.log(5.0), np.log(120.0), 6, 3.0])
+    x0 = np.concatenate([[np.log(c("labour.inflow_persons_per_month")), np.log(c("labour.matching_efficiency")),
+                          np.log(c("labour.duration_decay_months")), np.log(floor / (1 - floor)),
+                          c("labour.seasonal_amplitude")], np.log(assumed)])
+    lo = np.concatenate([[np.log(50), np.log(1e-3), np.log(1.0), -6, 0.0], np.full(12, np.log(0.3))])
+    hi = np.concatenate([[np.log(20000), np.log(5.0), np.log(120.0), 6, 3.0], np.full(12, np.log(3.0))])
     fit = least_squares(residuals, np.clip(x0, lo + 1e-6, hi - 1e-6), bounds=(lo, hi), x_scale="jac")
     h = history(fit.x)
     months = [str(m) for m in h.months]
@@ -119,6 +147,11 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
                   float(getattr(h, "unemployed" if k == "unemployed" else "long_term")[months.index(m)]),
                   "TEM history (DOMAIN.md)", "report" if m == baseline.labour.as_of else "history")
            for m, k, v in targets]
+    model_moves = probe(fit.x, h)
+    out += [Target(f"kausivaihtelu {a}→{b} (trendi poistettu)", "% move", 100.0 * detrended,
+                   100.0 * float(model_moves[np.datetime64(b).astype(int) % 12]),
+                   f"TEM history (DOMAIN.md): raw {100.0 * raw:+.1f} %, less the 6/2021→6/2022 trend", "season")
+            for a, b, raw, detrended in moves]
     return _labour_values(fit.x), out
 
 
@@ -216,11 +249,65 @@ def fit_forecast_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[st
     return {FORECAST_PARAM: float(inflow)}, [target]
 
 
+STRUCTURAL_PARAM = "labour.structural_inflow_persons_per_month"
+CYCLE_PARAM = "labour.cycle_sd"
+CYCLE_SWING_PP = 3.0  # P90 of the 2-year change of the rate, above the central path's (labour.cycle_sd's source)
+CYCLE_PATHS, CYCLE_SEED = 2000, 20220630
+
+
+def _central_run(baseline: Baseline, params: Parameters, months_after: int, draws: int = 1, seed: int = 0):
+    from .inputs import prepare
+    from .paths import run
+    from .shocks import ShockArrays
+
+    grid = MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), baseline.as_of + months_after)
+    pd = params.sample(grid, draws, seed)
+    prep = prepare(baseline, pd, grid, ShockArrays.zeros(len(grid)))
+    return grid, prep, run(prep.inputs, draws)
+
+
+def fit_structural_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    """The long-run inflow that holds the central path at the structural rate: the average of its
+    ninth and tenth forecast years equals labour.structural_rate_pct × the labour force."""
+    rate = float(params["labour.structural_rate_pct"].central_at(baseline.as_of))
+    goal = rate / 100.0 * float(params["labour.labour_force_persons"].central_at(baseline.as_of))
+
+    def long_run(inflow: float) -> float:
+        _grid, _prep, arr = _central_run(baseline, params.with_values({STRUCTURAL_PARAM: inflow}), 120)
+        return float(arr.unemployed[0, -24:].mean())
+
+    inflow = brentq(lambda i: long_run(i) - goal, 10.0, 20000.0, xtol=1e-4)
+    target = Target(f"työttömät keskimäärin {baseline.as_of + 97}…{baseline.as_of + 120} (rakenteellinen {rate:.1f} %)",
+                    "persons", goal, long_run(inflow), "labour.structural_rate_pct (TEM 12/2019, 2/2020)", "derived")
+    return {STRUCTURAL_PARAM: float(inflow)}, [target]
+
+
+def cycle_swing_pp(baseline: Baseline, params: Parameters) -> float:
+    """P90 of the unemployment rate's change from 12 to 36 months after the as-of month, across
+    CYCLE_PATHS paths (fixed seed), less the central path's change; percentage points."""
+    _g, prep, arr = _central_run(baseline, params, 36, CYCLE_PATHS, CYCLE_SEED)
+    _g, cprep, carr = _central_run(baseline, params, 36)
+    rate = lambda a, p: 100.0 * a.unemployed / np.broadcast_to(p.inputs.labour_force, a.unemployed.shape)  # noqa: E731
+    r, rc = rate(arr, prep), rate(carr, cprep)
+    change = r[:, -1] - r[:, -25]
+    return float(np.percentile(change, 90) - (rc[0, -1] - rc[0, -25]))
+
+
+def fit_cycle(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
+    """The business cycle's monthly innovation so that the 2-year swing of the rate has its P90 at
+    CYCLE_SWING_PP (with every other source of uncertainty on)."""
+    swing = lambda sd: cycle_swing_pp(baseline, params.with_values({CYCLE_PARAM: sd}))  # noqa: E731
+    sd = brentq(lambda v: swing(v) - CYCLE_SWING_PP, 0.0, 0.2, xtol=1e-5)
+    target = Target("työttömyysasteen 2 v muutos, P90 − keskipolku", "pp", CYCLE_SWING_PP, swing(sd),
+                    "labour.cycle_sd (history's swings: 2008→10, 12/2019→12/2020)", "derived")
+    return {CYCLE_PARAM: float(sd)}, [target]
+
+
 def calibrate(baseline: Baseline, params: Parameters | None = None, today: dt.date | None = None) -> Calibration:
     params = params or Parameters.load_uncalibrated()
     values: dict[str, float] = {}
     targets: list[Target] = []
-    for stage in (fit_labour, fit_tmt, fit_forecast_inflow):
+    for stage in (fit_labour, fit_tmt, fit_forecast_inflow, fit_structural_inflow, fit_cycle):
         fitted, met = stage(baseline, params)
         params = params.with_values(fitted)
         values.update(fitted)
@@ -252,17 +339,19 @@ def write(cal: Calibration, path: Path | None = None) -> Path:
 def table(cal: Calibration) -> str:
     lines = [f"Kalibrointi / calibration, {cal.fitted_on}"]
     heads = {"report": "report figures (fit within 1 %)", "history": "TEM history 2021–22 (best fit)",
+             "season": "seasonal moves, log % (model: a run without trend)",
              "derived": "derived targets (best fit, see the sources)"}
     for kind, head in heads.items():
         rows = [t for t in cal.targets if t.kind == kind]
         if not rows:
             continue
-        lines.append(f"{head:<58}{'target':>11}{'fitted':>11}{'error %':>9}")
+        lines.append(f"{head:<58}{'target':>11}{'fitted':>11}{'error pts' if kind == 'season' else 'error %':>9}")
         for t in rows:
             digits = 3 if t.unit == "ratio" else 1
             lines.append(f"  {t.name + ' (' + t.unit + ')':<56}{t.target:>11.{digits}f}{t.fitted:>11.{digits}f}{t.error_pct:>+9.2f}")
     lines.append("")
     lines.append("fitted parameters:")
     for k, v in cal.values.items():
-        lines.append(f"  {k:<44}{v:>12.5g}")
+        shown = " ".join(f"{x:.3f}" for x in v) if isinstance(v, list) else f"{v:>12.5g}"
+        lines.append(f"  {k:<44}{shown}")
     return "\n".join(lines)

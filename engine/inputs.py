@@ -21,6 +21,19 @@ class Prepared:
     history: History
     start: tmt.TmtStart
     constants: LabourConstants
+    # TMT of arrivals on the subsidy from day 1 (engine.tmt.cohort_cost), added to the loop's own:
+    arrivals_tmt_bands_keur: np.ndarray  # (P|1, T, 3) k€ by benefit month and subsidy-day band
+    arrivals_tmt_billed: np.ndarray  # (P|1, T) persons
+
+
+def arrivals_survival(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, n: int) -> np.ndarray:
+    """(n,) a new spell's chance to be still unemployed after each month: the labour model's hazard at
+    the as-of month (central matching efficiency, June's vacancies and unemployed, no season)."""
+    lab = baseline.labour
+    f0 = labour.job_finding(float(pd.scalar("labour.matching_efficiency")[0]), np.array([lab.vacancies]),
+                            np.array([lab.unemployed]), lc.alpha, 1.0)[0]
+    hazard = np.minimum(f0 * (1.0 + lc.kappa) * lc.psi, labour.MAX_EXIT)
+    return tmt.cohort_survival(hazard, n)
 
 
 def amount_eur(pd: ParamDraws) -> np.ndarray:
@@ -50,10 +63,20 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
     t0 = grid.index(baseline.as_of) + 1
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
     rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D,
-                            c("tmt.te24_earnings_related_share"))
-    inflow = (pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
-              * lc.season_in[grid.month_of_year][None] * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult
-              + shocks.inflow)
+                            c("tmt.te24_earnings_related_share"), c("tmt.te24_transfer_share"), c("tmt.te24_carried_days"),
+                            pd.monthly("tmt.te24_transfer_billed")[0])
+    cycle = labour.business_cycle(baseline, pd, grid)
+    inflow = ((labour.forecast_inflow_level(baseline, pd, grid, lc.alpha)
+               + labour.seasonal_inflow_persons(pd, lc)[grid.month_of_year][None])
+              * np.exp(cycle) * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
+    # arrivals on the subsidy from day 1: their own cohorts (they leave the subsidy with unemployment);
+    # those reaching 12 months must not enter the native recipients' stock a second time
+    surv = arrivals_survival(baseline, pd, lc, max(len(grid), labour.LONG_TERM_MONTHS + 1))
+    act_now = baseline.labour.activation_rate_pct / 100.0
+    arr_bands, arr_billed = tmt.cohort_cost(shocks.subsidy_entrants, surv, 1.0 - act_now, rules.share_R, rules.billed_R,
+                                            amount_eur(pd), grid.weekdays)
+    L = labour.LONG_TERM_MONTHS
+    reaching = np.pad(shocks.subsidy_entrants, ((0, 0), (L, 0)))[:, :len(grid)] * surv[L]
     inputs = Inputs(
         t0=t0, weekdays=grid.weekdays, U0=hist.U_end, S0=hist.S_end, R0=start.R_end, RS0=start.RS_end,
         psi=lc.psi, psi_r=tmt.recipient_hazard_profile(lc.psi, c("tmt.clock_offset_months")),
@@ -62,14 +85,15 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
         A=pd.scalar("labour.matching_efficiency") * pd.scalar("labour.matching_efficiency_mult"),
         eta=pd.scalar("tmt.exit_level") * pd.scalar("tmt.exit_mult"),
         inflow=np.maximum(inflow, 0.0),
-        vacancies=labour.vacancies(baseline, pd, grid, shocks.vacancies, shocks.vacancy_mult),
+        vacancies=labour.vacancies(baseline, pd, grid, shocks.vacancies, shocks.vacancy_mult, cycle),
         season_exit=lc.season_exit[grid.month_of_year],
         activation=np.clip(pd.monthly("labour.activation_target_pct") / 100.0 + shocks.activation_pts / 100.0, 0, 0.9),
         direct_hires=shocks.direct_hires, long_term_hires=shocks.long_term_hires, tmt_exits=shocks.tmt_exits,
         labour_force=pd.scalar("labour.labour_force_persons")[:, None] + shocks.labour_force,
-        tmt_inflow_extra=shocks.tmt_inflow,
+        tmt_inflow_extra=shocks.tmt_inflow - start.inflow_ratio * reaching,
         amount_eur=amount_eur(pd),
         share_R=rules.share_R, billed_R=rules.billed_R, services_billed=rules.services_billed,
         share_U=rules.share_U, billed_U=rules.billed_U,
     )
-    return Prepared(inputs=inputs, history=hist, start=start, constants=lc)
+    return Prepared(inputs=inputs, history=hist, start=start, constants=lc,
+                    arrivals_tmt_bands_keur=arr_bands, arrivals_tmt_billed=arr_billed)

@@ -117,15 +117,81 @@ class LabourConstants:
 
 def constants(baseline: Baseline, pd: ParamDraws) -> LabourConstants:
     c = lambda name: float(pd.scalar(name)[0])  # noqa: E731  (central params are undated scalars)
-    amp = c("labour.seasonal_amplitude")
     k_edu, k_olf = exit_ratios(baseline)
+    shape_in = pd.series("labour.seasonal_inflow_shape")
     return LabourConstants(
         psi=employability(c("labour.duration_decay_months"), c("labour.duration_floor")),
         alpha=c("labour.matching_alpha"), kappa_edu=k_edu, kappa_olf=k_olf,
         return_rate=1.0 / c("labour.service_months"), service_exit=c("labour.service_employment_rate"),
-        season_in=seasonal(pd.series("labour.seasonal_inflow_shape"), amp),
-        season_exit=seasonal(pd.series("labour.seasonal_exit_shape"), amp),
+        season_in=shape_in / shape_in.mean(),  # fitted as a whole (engine.calibrate), mean 1
+        season_exit=seasonal(pd.series("labour.seasonal_exit_shape"), c("labour.seasonal_amplitude")),
     )
+
+
+def seasonal_inflow_persons(pd: ParamDraws, lc: LabourConstants) -> np.ndarray:
+    """(12,) the seasonal part of new spells in persons a month, Jan…Dec (sums to 0).
+
+    Fitted on the history run's inflow level and held in persons in the forecast: the June and
+    December peaks are set by school years and fixed-term contracts, not by the cyclical level of
+    new spells — scaling them with a higher forecast inflow made the forecast's June rise twice the
+    largest observed one (issue 13)."""
+    return float(pd.scalar("labour.inflow_persons_per_month")[0]) * (lc.season_in - 1.0)
+
+
+# ------------------------------------------------------------------------------------- seasonality
+# Month-to-month moves of the unemployed in the TEM history (DOMAIN.md), as log changes, with the
+# recovery's trend taken out: ln(7 848 / 9 485) / 12 = −1.58 % a month over 6/2021 → 6/2022, used for
+# both years' spring moves. 11→12/2020 (+10.6 %) is left out: the pandemic's second wave, not a season.
+OBSERVED_MOVES = (("2021-03", "2021-04"), ("2021-04", "2021-05"), ("2021-05", "2021-06"), ("2021-06", "2021-07"),
+                  ("2022-04", "2022-05"), ("2022-05", "2022-06"))
+
+
+def observed_seasonal_moves(baseline: Baseline) -> list[tuple[str, str, float, float]]:
+    """[(from, to, raw log move, detrended log move)] of the unemployed, from the baseline's TEM history."""
+    u = {p.month: float(p.unemployed) for p in baseline.labour.history if p.unemployed is not None}
+    lab = baseline.labour
+    trend = np.log(lab.unemployed / lab.prev_year.unemployed) / 12.0
+    return [(a, b, float(np.log(u[b] / u[a])), float(np.log(u[b] / u[a]) - trend))
+            for a, b in OBSERVED_MOVES if a in u and b in u]
+
+
+def seasonal_probe(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, hist: "History",
+                   months: int = 36) -> np.ndarray:
+    """(12,) the model's own seasonal moves, log change into each calendar month (index = month of the
+    move's end), from a run without trend: the as-of state, the history's mean deseasonalised hazard
+    level (vacancies at June's level with their season), activation held, and the inflow that keeps
+    the stock level over the year. The last 12 months of ``months`` are measured."""
+    as_of = baseline.as_of
+    ms = np.arange(as_of + 1, as_of + 1 + months, dtype="datetime64[M]")
+    moy = month_of_year(ms)
+    A = float(pd.scalar("labour.matching_efficiency")[0])
+    vshape = pd.series("labour.seasonal_vacancy_shape")
+    vac = baseline.labour.vacancies * vshape[moy] / vshape[JUNE]
+    a = baseline.labour.activation_rate_pct / 100.0
+    s = service_inflow_rate(np.array([a]), lc.return_rate, lc.service_exit)
+    seas = seasonal_inflow_persons(pd, lc)
+
+    def run(level: float) -> np.ndarray:
+        U, S = hist.U_end[None].copy(), hist.S_end[None].copy()
+        out = np.zeros(months)
+        for t in range(months):
+            f, _ = capped_rates(job_finding(A, np.array([vac[t]]), U.sum(1), lc.alpha, lc.season_exit[moy[t]]),
+                                np.zeros(1), lc.kappa)
+            keep = 1.0 - f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
+            U, S, _ = cohort_step(U, S, keep, s, lc.return_rate, lc.service_exit, np.array([max(level + seas[moy[t]], 0.0)]))
+            out[t] = U.sum()
+        return out
+
+    # the level that keeps the stock where it is: two runs and a secant step (the stock is near-linear in it)
+    l0 = float(pd.scalar("labour.inflow_persons_per_month")[0])
+    u0, u1 = run(l0), run(1.1 * l0)
+    goal = hist.U_end.sum()
+    g0, g1 = u0[-12:].mean() - goal, u1[-12:].mean() - goal
+    level = l0 - g0 * (0.1 * l0) / (g1 - g0) if g1 != g0 else l0
+    u = run(level)
+    moves = np.zeros(12)
+    moves[moy[-12:]] = np.log(u[-12:] / u[-13:-1])
+    return moves
 
 
 def job_finding(A: np.ndarray, vacancies: np.ndarray, unemployed: np.ndarray, alpha: float,
@@ -191,6 +257,8 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
     start = parse_month(prev.month)
     as_of = baseline.as_of
     months = np.arange(start + 1, as_of + 1, dtype="datetime64[M]")
+    # vacancies: the two June figures, linear between (the seasonal probe that fits the season takes
+    # the forecast's vacancy season; here the hire season absorbs it, as the levels were fitted so)
     vac = _interp_points(months, {prev.month: prev.vacancies, lab.as_of: lab.vacancies})
     act_points = {p.month: p.activation_rate_pct for p in lab.history if p.activation_rate_pct is not None}
     act = _interp_points(months, act_points) / 100.0
@@ -213,7 +281,7 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
                             np.zeros(1), lc.kappa)
         p_exit = f[:, None] * lc.psi[None] * (1.0 + lc.kappa)
         s = service_inflow_rate(np.array([act[t]]), lc.return_rate, lc.service_exit)
-        inflow = np.array([inflow0 * lc.season_in[moy[t]]])
+        inflow = np.array([inflow0 * lc.season_in[moy[t]]])  # = inflow0 + seasonal_inflow_persons
         exits = U * p_exit
         s_work = S.sum(1) * lc.service_exit
         U, S, aged = cohort_step(U, S, 1.0 - p_exit, s, lc.return_rate, lc.service_exit, inflow)
@@ -230,14 +298,21 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
 
 
 # ------------------------------------------------------------------------------------- forecast inputs
+def vacancy_drift(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:
+    """(P|1, months) the vacancies' drift factor from the as-of month, (1 + drift/100)^years."""
+    years_from = (grid.months - baseline.as_of).astype(int) / 12.0
+    return (1.0 + pd.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+
+
 def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
-              shock_mult: np.ndarray) -> np.ndarray:
-    """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise) + shocks."""
+              shock_mult: np.ndarray, cycle: np.ndarray | float = 0.0) -> np.ndarray:
+    """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise
+    − loading × business cycle) + shocks."""
+    loading = float(pd.scalar("labour.cycle_vacancy_loading")[0])
     v0 = baseline.labour.vacancies
     shape = pd.series("labour.seasonal_vacancy_shape")
     season = shape[grid.month_of_year] / shape[JUNE]
-    years_from = (grid.months - baseline.as_of).astype(int) / 12.0
-    trend = (1.0 + pd.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+    trend = vacancy_drift(baseline, pd, grid)
     sd = float(pd.scalar("labour.vacancy_noise_sd")[0])
     ar = float(pd.scalar("labour.vacancy_noise_ar")[0])
     eps = pd.normals("labour.vacancies", len(grid))
@@ -246,8 +321,42 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     # z[t] = ar·z[t−1] + sd·eps[t] from z = 0 at the as-of month: lfilter runs the recursion along each
     # path's contiguous row in C (the same products and sums as the plain loop, so the same bits)
     z[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
-    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z)
+    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z - loading * cycle)
     return np.maximum(v + shock_vacancies, 0.0)
+
+
+def business_cycle(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:
+    """(P|1, months) the business-cycle factor c(t): AR(1) in log-points from 0 at the as-of month,
+    ``c[t] = ar·c[t−1] + sd·ε[t]``; zero before the as-of month and on the central path."""
+    sd = float(pd.scalar("labour.cycle_sd")[0])
+    ar = float(pd.scalar("labour.cycle_ar")[0])
+    eps = pd.normals("labour.cycle", len(grid))
+    c = np.zeros_like(eps)
+    start = grid.index(baseline.as_of) + 1
+    c[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
+    return c
+
+
+def forecast_inflow_level(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:
+    """(P|1, months) new spells a month before seasonality and shocks.
+
+    The first forecast year keeps the calibrated first-year level (the report's slow further decline);
+    after it the level moves to the structural one, ``L* + (L1 − L*)·exp(−m/τ)`` with m the months past
+    the first year, so unemployment returns towards ``labour.structural_rate_pct`` instead of carrying
+    the first year's trend on without end. In steady state new spells equal hires ∝ A·U^α, so the level
+    that holds a path at its own structural rate is L* × (rate/central)^α × the path's matching
+    efficiency multiplier; the inflow level's uncertainty (``labour.inflow_level_mult``, the
+    calibration's misfit) is the first year's only, and the vacancies' drift (hires ∝ V^(1−α)) scales L*
+    too: the long run of every path is anchored on its own structural rate; the cycle swings around it."""
+    l1 = pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
+    rate = pd.scalar("labour.structural_rate_pct")
+    central = float(pd.params["labour.structural_rate_pct"].central_at(baseline.as_of))
+    l_star = (float(pd.scalar("labour.structural_inflow_persons_per_month")[0])
+              * (np.maximum(rate, 1e-6) / central) ** alpha * pd.scalar("labour.matching_efficiency_mult"))[:, None]
+    l_star = l_star * vacancy_drift(baseline, pd, grid) ** (1.0 - alpha)
+    past = (grid.months - (baseline.as_of + 12)).astype(int).astype(float)
+    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / float(pd.scalar("labour.structural_return_months")[0])), 0.0)
+    return l1 * (1.0 - w[None]) + l_star * w[None]
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,15 @@ type               effect
                    6 845 €/yr under 7, for ``compensation_years``, + 700 € per initial assessment) on
                    elinvoima grants received, with immigration-service costs on purchased services.
                    After ``months_to_labour_force`` the working-age share × participation joins the labour
-                   force; ``unemployed_share`` of them become unemployed on labour-market subsidy.
+                   force; ``unemployed_share`` of them become unemployed on labour-market subsidy
+                   from their first day: their TMT follows them as cohorts that leave the subsidy
+                   when they leave unemployment (not the native recipients' stock). The 700 € initial
+                   assessment is for the working-age share only.
 ``activation``     The activation rate moves from its baseline level to ``target_pct`` linearly between
-                   ``start`` and ``reach_by`` (e.g. the Nordic service model) and stays there.
+                   ``start`` and ``reach_by`` (e.g. the Nordic service model) and stays there. The extra
+                   persons in services (at the as-of unemployed) cost
+                   ``labour.service_cost_eur_per_person_month`` on tyollisyys purchased services (a
+                   lower target saves nothing: the staff and contracts of today's places stay).
 ``pilot``          An employment pilot for long-term unemployed on subsidy (Barona): ``persons`` employed
                    evenly from ``start`` to ``end``, taken from the ≥ 12-month unemployed and the
                    ≥ 300-day recipients; ``cost_per_person_keur`` on tyollisyys purchased services.
@@ -206,11 +212,14 @@ class ShockArrays:
     tmt_inflow: np.ndarray  # new subsidy recipients
     activation_pts: np.ndarray  # percentage points on the activation target
     ledger: tuple[LedgerEffect, ...] = field(default_factory=tuple)
+    # new spells of people on labour-market subsidy from their first day (arrivals): followed as their
+    # own cohorts for the TMT (engine.tmt.cohort_cost), not through the native recipients' stock
+    subsidy_entrants: np.ndarray | None = None
 
     @classmethod
     def zeros(cls, months: int) -> "ShockArrays":
         z, one = np.zeros((1, months)), np.ones((1, months))
-        return cls(z, one, z, one, z, z, z, z, z, z)
+        return cls(z, one, z, one, z, z, z, z, z, z, subsidy_entrants=z)
 
 
 def _value(v, pd, key: str) -> np.ndarray:
@@ -245,7 +254,7 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
     T = len(grid)
     future = (grid.months > baseline.as_of).astype(float)
     acc = {k: np.zeros((1, T)) for k in ("inflow", "vacancies", "direct_hires", "long_term_hires", "tmt_exits",
-                                          "labour_force", "tmt_inflow", "activation_pts")}
+                                          "labour_force", "tmt_inflow", "activation_pts", "subsidy_entrants")}
     mult = {"inflow_mult": np.ones((1, T)), "vacancy_mult": np.ones((1, T))}
     ledger: list[LedgerEffect] = []
 
@@ -278,8 +287,10 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             shifted = lambda a, k: np.pad(a, ((0, 0), (k, 0)))[:, :T]  # noqa: E731
             compensated = sum(shifted(arrivals, h + j) for j in range(12 * years)) if years else np.zeros_like(arrivals)
             rate_eur = shock.share_under_7 * shock.compensation_under_7_eur + (1 - shock.share_under_7) * shock.compensation_7_plus_eur
+            # the initial assessment (alkukartoitus) is made for adults of working age, not for children
             book(sid, shock, ": valtion korvaukset", ": state compensation", "elinvoima", "grants_received",
-                 compensated * rate_eur / 12.0 / 1000.0 + shifted(arrivals, h) * shock.initial_assessment_eur / 1000.0)
+                 compensated * rate_eur / 12.0 / 1000.0
+                 + shifted(arrivals, h) * shock.working_age_share * shock.initial_assessment_eur / 1000.0)
             cost = _value(shock.service_cost_eur_per_person_year, pd, key + ".service_cost")[:, None]
             book(sid, shock, ": palvelukulut", ": service costs", "elinvoima", "purchased_services",
                  compensated * cost / 12.0 / 1000.0)
@@ -287,11 +298,20 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             unemployed = entrants * _value(shock.unemployed_share, pd, key + ".unemployed_share")[:, None]
             add("labour_force", np.cumsum(entrants, axis=1))
             add("inflow", unemployed)
-            add("tmt_inflow", unemployed)
+            add("subsidy_entrants", unemployed)  # on the subsidy from day 1; their TMT in engine.inputs
         elif shock.type == "activation":
             base = pd.monthly("labour.activation_target_pct")
             span = max(int(parse_month(shock.reach_by) - parse_month(shock.start)), 0) + 1
-            add("activation_pts", (shock.target_pct - base) * _ramp(grid, shock.start, span)[None])
+            pts = (shock.target_pct - base) * _ramp(grid, shock.start, span)[None]
+            add("activation_pts", pts)
+            # the services bought cost money: the extra persons in services at the as-of unemployed,
+            # S = a/(1−a)·U, × the cost of a person-month (labour.service_cost_eur_per_person_month).
+            # A lower target saves nothing here: the staff and contracts behind today's places stay.
+            a0, a1 = np.clip(base / 100.0, 0, 0.9), np.clip((base + pts) / 100.0, 0, 0.9)
+            extra = baseline.labour.unemployed * np.maximum(a1 / (1.0 - a1) - a0 / (1.0 - a0), 0.0)
+            cost = pd.scalar("labour.service_cost_eur_per_person_month")[:, None]
+            book(sid, shock, ": palvelujen kustannus", ": cost of the services", "tyollisyys", "purchased_services",
+                 extra * cost / 1000.0)
         elif shock.type == "pilot":
             active = ((grid.months >= parse_month(shock.start)) & (grid.months <= parse_month(shock.end))).astype(float)
             persons = _value(shock.persons, pd, key + ".persons")[:, None]
@@ -323,4 +343,14 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             if shock.other_costs_keur:
                 book(sid, shock, ": muut kulut", ": other costs", "tyollisyys", "purchased_services",
                      on * shock.other_costs_keur / 12.0)
+    # TE24: the state's permanent compensation for the benefit financing, from the first month the
+    # TE24 rules are in force — its own revenue line, so the reform shows gross (TMT) and net
+    te24 = (pd.choice("tmt.rule_set") == "te24").astype(float)[None]
+    if te24.any():
+        comp = pd.scalar("tmt.te24_state_compensation_keur")[:, None]
+        for year, amount in _by_year(te24 * future * comp / 12.0, grid).items():
+            if np.any(amount != 0):
+                ledger.append(LedgerEffect("te24_compensation.grants_received", "TE24: valtion korvaus etuusrahoituksesta",
+                                           "TE24: state compensation for benefit financing", "tyollisyys",
+                                           "grants_received", year, amount))
     return ShockArrays(ledger=tuple(ledger), **acc, **mult)

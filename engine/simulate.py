@@ -46,6 +46,10 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     shocks = compile_shocks(scenario, baseline, pd, grid)
     prep = prepare(baseline, pd, grid, shocks)
     arr = run(prep.inputs, draws)
+    # arrivals on the subsidy from day 1 are billed as their own cohorts (engine.inputs), outside the loop
+    arr.tmt_cost_bands_keur[:] += prep.arrivals_tmt_bands_keur
+    arr.tmt_cost_keur[:] += prep.arrivals_tmt_bands_keur.sum(-1)
+    arr.tmt_billed[:] += prep.arrivals_tmt_billed
 
     # the months up to the as-of month are the deterministic history / first-half runs
     t0 = prep.inputs.t0

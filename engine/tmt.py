@@ -127,10 +127,40 @@ class RuleArrays:
     billed_U: np.ndarray
 
 
-def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int, er_share: float) -> RuleArrays:
+CATCH_UP_SPLIT = (17.5 / 29.5, 12.0 / 29.5)  # Kela's autumn 2025 bills: +17.5 M€ in October, about +12 M€ in November
+
+
+def shifted_steps(steps, carried_days: float):
+    """The steps as seen by a recipient who brings ``carried_days`` benefit days with him."""
+    return tuple((max(from_day - carried_days, 1.0), share) for from_day, share in steps)
+
+
+def rule_arrays(rule_in_force: np.ndarray, steps_r2006, steps_te24, n_u: int, er_share: float,
+                transfer_share: float = 0.0, carried_days: float = 0.0, transfer_billed: np.ndarray | None = None) -> RuleArrays:
+    """Per-month billing arrays. Under TE24 a ``transfer_share`` of recipients brings ``carried_days``
+    of earnings-related allowance: their share starts further up the steps. Months where
+    ``transfer_billed`` (months,) is 0 bill only the recipients' own days; the held-back part of those
+    months is billed with the first two billed months after them (:data:`CATCH_UP_SPLIT`), on the
+    stock of the billing month."""
     te24 = (rule_in_force == "te24")[:, None]
-    share_R = np.where(te24, bucket_shares(steps_te24)[None], bucket_shares(steps_r2006)[None])
-    billed_R = np.where(te24, billed_fraction(steps_te24)[None], billed_fraction(steps_r2006)[None])
+    own, own_b = bucket_shares(steps_te24), billed_fraction(steps_te24)
+    carried, carried_b = bucket_shares(shifted_steps(steps_te24, carried_days)), fraction_above(
+        shifted_steps(steps_te24, carried_days)[0][0] - 1)
+    extra, extra_b = transfer_share * (carried - own), transfer_share * (carried_b - own_b)
+    billed_now = np.ones(len(rule_in_force)) if transfer_billed is None else np.asarray(transfer_billed, float)
+    weight = np.where(te24[:, 0], billed_now, 0.0)
+    held, released = 0.0, 0
+    catch_up = np.zeros(len(rule_in_force))
+    for t in np.flatnonzero(te24[:, 0]):
+        if billed_now[t] == 0:
+            held, released = held + 1.0, 0
+        elif held and released < len(CATCH_UP_SPLIT):
+            catch_up[t] = held * CATCH_UP_SPLIT[released]
+            released += 1
+    te24_share = own[None] + (weight + catch_up)[:, None] * extra[None]
+    te24_billed = own_b[None] + np.minimum(weight, 1.0)[:, None] * extra_b[None]
+    share_R = np.where(te24, te24_share, bucket_shares(steps_r2006)[None])
+    billed_R = np.where(te24, te24_billed, billed_fraction(steps_r2006)[None])
     er = er_share * (1.0 - fraction_above(400.0, n_u))  # earnings-related lasts at most 400 days
     share_U = np.where(te24, (bucket_shares(steps_te24, n_u) * er)[None], 0.0)
     billed_U = np.where(te24, (billed_fraction(steps_te24, n_u) * er)[None], 0.0)
@@ -217,3 +247,41 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
         s = service_inflow_rate(np.array([activation[i]]), r, e_s)
         Rp, RSp, _ = cohort_step(Rp, RSp, 1.0 - hazard, s, r, e_s, np.array([ratio * new_long_term[i]]))
     return TmtStart(R_end=Rp[0], RS_end=RSp[0], inflow_ratio=ratio, **out)
+
+
+# ------------------------------------------------------------------------------------- arrivals on the subsidy
+def cohort_survival(hazard: np.ndarray, n: int) -> np.ndarray:
+    """(n,) share of a cohort still unemployed at the start of each month of its spell, from the
+    monthly exit probability by months unemployed ``hazard`` (the last value holds beyond its end).
+
+    >>> cohort_survival(np.array([0.5, 0.2]), 4).tolist()
+    [1.0, 0.5, 0.4, 0.32000000000000006]
+    """
+    h = np.concatenate([hazard, np.full(max(n - len(hazard), 0), hazard[-1])])[:n]
+    return np.concatenate([[1.0], np.cumprod(1.0 - h[:-1])])
+
+
+def cohort_cost(entrants: np.ndarray, survival: np.ndarray, billed_share: float, share: np.ndarray,
+                billed_frac: np.ndarray, amount_eur: np.ndarray, weekdays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The city's share of the subsidy of new recipients who get it from their first day (arrivals with
+    no work history), followed as their own cohorts: they leave the subsidy when they leave unemployment.
+
+    ``entrants`` (P|1, T) new spells at the end of each month; ``survival`` (T,) by months since entry
+    (:func:`cohort_survival`); ``billed_share`` the part not in services (days in services are not
+    billed); ``share`` (T, K) the city's share by subsidy bucket under the rule in force; ``amount_eur``
+    (P|1, T) € per weekday; ``weekdays`` (T,). Recipients of entry month c are in bucket t − 1 − c at
+    the start of benefit month t. Returns (cost by band (P|1, T, 3) k€, billed persons (P|1, T)).
+    """
+    P, T = max(entrants.shape[0], amount_eur.shape[0]), entrants.shape[1]
+    K = share.shape[1]
+    bands = band_weights(K)
+    cost = np.zeros((P, T, len(BANDS)))
+    billed = np.zeros((P, T))
+    for t in range(1, T):
+        d = t - 1 - np.arange(t)  # months since entry of each earlier entry month
+        k = np.minimum(d, K - 1)
+        persons = entrants[:, :t] * (survival[d] * billed_share)[None]  # (P|1, t)
+        per_person = amount_eur[:, t] * weekdays[t] / 1000.0
+        cost[:, t] = (persons @ (share[t, k][:, None] * bands[k])) * per_person[:, None]
+        billed[:, t] = (persons @ billed_frac[t, k]) * np.ones(P)
+    return cost, billed

@@ -61,7 +61,8 @@ def test_ecosystem_delay_lands_on_its_lines(runs):
 def test_refugee_compensation_hand_calculation(tmp_path, baseline, runs):
     # 100 arrivals a month 3–12/2022, a home municipality after 12 months: in 2023 the compensated
     # person-months are 100 + 200 + … + 1 000 = 5 500 at 0.12 × 6 845 + 0.88 × 2 300 = 2 845.4 € a year,
-    # = 1 304.1 k€, plus 1 000 initial assessments × 700 € = 700 k€ → 2 004.1 k€ on elinvoima grants received.
+    # = 1 304.1 k€, plus initial assessments for the working-age adults only (DOMAIN.md; issue 13), the
+    # default working_age_share 0.6 × 1 000 arrivals × 700 € = 420 k€ → 1 724.1 k€ on elinvoima grants received.
     (tmp_path / "baseline.toml").write_text((SCENARIOS / "baseline.toml").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "r.toml").write_text(
         'name = "r"\nextends = "baseline.toml"\n[shocks.a]\ntype = "arrivals"\n'
@@ -71,7 +72,7 @@ def test_refugee_compensation_hand_calculation(tmp_path, baseline, runs):
     r = engine.simulate(baseline, engine.load_scenario(tmp_path / "r.toml"))
     got = value(r.year_end(), year=2023, unit="elinvoima", measure="grants_received_keur") - \
         ye(runs, "baseline", 2023, "elinvoima", "grants_received_keur")
-    assert got == pytest.approx(5500 * (0.12 * 6845 + 0.88 * 2300) / 12 / 1000 + 700, abs=0.5)
+    assert got == pytest.approx(5500 * (0.12 * 6845 + 0.88 * 2300) / 12 / 1000 + 0.6 * 1000 * 0.7, abs=0.5)
     # and the compensation stops after 3 years: the March 2022 cohort's last month is February 2026
     assert value(r.year_end(), year=2027, unit="elinvoima", measure="grants_received_keur") == \
         pytest.approx(ye(runs, "baseline", 2027, "elinvoima", "grants_received_keur"))

@@ -11,7 +11,8 @@ Public API::
 from .baseline import Baseline, load_baseline
 from .errors import UserError
 from .parameters import Parameters
-from .result import Result, write_tables
+from .output import write_tables
+from .result import Result
 from .scenario import Scenario, load_scenario, scenario_from_dict
 from .simulate import simulate
 

@@ -82,7 +82,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from . import batch, output
-    from .report_table import comparison_table, multi_year_table, year_end_table
 
     baseline = load_baseline()
     scenarios = [load_scenario(f) for f in args.files]  # validate all before running any
@@ -104,13 +103,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     batch.check_memory(baseline, runs, args.draws, args.jobs)
     reserved = output.reserve(args.out, inputs, args.force) if args.out is not None else nullcontext()
     with reserved as writer:  # a bad or busy --out is refused here, before computing
-        outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet)
-        tables = batch.tables(outputs, base.id if base else None)
-        if extra:  # run for the comparison only
-            for name in ("year_end", "monthly", "deviations"):
-                tables[name] = tables[name][tables[name].scenario != base.id].reset_index(drop=True)
-        if writer is not None:
-            writer.write(tables, args.format)
+        try:
+            outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet)
+            tables = batch.tables(outputs, base.id if base else None)
+            if extra:  # run for the comparison only
+                for name in ("year_end", "monthly", "deviations"):
+                    tables[name] = tables[name][tables[name].scenario != base.id].reset_index(drop=True)
+            if writer is not None:
+                writer.write(tables, args.format)
+            _print_run(args, baseline, scenarios, tables)
+        except KeyboardInterrupt:
+            if writer is not None and writer.written:
+                raise KeyboardInterrupt(f"the tables were written to {args.out}") from None
+            raise
+    return 0
+
+
+def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict) -> None:
+    from .report_table import comparison_table, multi_year_table, year_end_table
+
     if not args.quiet:
         names = {u: baseline.unit_name(u) for u in ("elinvoima", "tyollisyys", "etp")}
         for s in scenarios:
@@ -127,7 +138,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print()
         if args.out is not None:
             print(f"Kirjoitettu / written: {args.out}")
-    return 0
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -181,8 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"ennuste: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("ennuste: interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"ennuste: interrupted; {exc.args[0] if exc.args else 'nothing was written'}", file=sys.stderr)
         return 130
     finally:
         if previous is not None:

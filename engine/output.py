@@ -31,6 +31,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -325,6 +326,23 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+@contextmanager
+def _signals_held(pending: list[int]) -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM (into ``pending``) over the renames that commit a write; the caller
+    delivers them after: an interrupt lands before the commit or after it, not between two files."""
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    try:
+        old = {s: signal.signal(s, lambda signum, _frame: pending.append(signum)) for s in wanted}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
 def _manifest_text(files: Mapping[str, Mapping], previous: Mapping[str, Mapping] | None = None) -> str:
     from . import __version__
 
@@ -356,7 +374,7 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
-def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str) -> None:
+def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str, pending: list[int]) -> None:
     """Build the folder as a hidden sibling and rename it into place."""
     created = _make_parents(plan.path.parent)
     staging = plan.path.parent / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(3)}-{plan.path.name[:64]}"
@@ -369,7 +387,8 @@ def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str) -> None
             files[f"{name}.{fmt}"] = _entry(staging / f"{name}.{fmt}")
         _write_text(staging / MANIFEST, _manifest_text(files))
         try:
-            os.rename(staging, plan.path)  # replaces at most an empty folder made meanwhile
+            with _signals_held(pending):
+                os.rename(staging, plan.path)  # replaces at most an empty folder made meanwhile
         except OSError as exc:
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
                 raise _fail(plan.label, "appeared while this run was computing; nothing was written") from None
@@ -393,7 +412,7 @@ def _entry(path: Path) -> dict:
     return {"bytes": size, "sha256": digest}
 
 
-def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str) -> None:
+def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str, pending: list[int]) -> None:
     """Each file to a temp name in the folder, then renamed over its name; the manifest last."""
     folder = plan.path
     _remove_leftovers(folder)
@@ -411,20 +430,23 @@ def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str) ->
             _write_file(temps[name], df, fmt)
             files[name] = _entry(temps[name])
         temps[MANIFEST] = folder / (tag + MANIFEST)
-        # while the files are renamed the manifest accepts the old and the new version of each
+        # while the files are renamed the manifest accepts the old and the new version of each, so a
+        # kill -9 in between leaves a folder the next run still recognises as its own
         _write_text(temps[MANIFEST], _manifest_text(files, plan.owned))
-        os.replace(temps.pop(MANIFEST), folder / MANIFEST)
-        for name in new_names:
-            os.replace(temps.pop(name), folder / name)
-        for name in plan.owned:  # our files from the previous run that this run does not write
-            if name not in files and name != MANIFEST:
-                try:
-                    os.unlink(folder / name)
-                except FileNotFoundError:
-                    pass
-        temps[MANIFEST] = folder / (tag + MANIFEST)
-        _write_text(temps[MANIFEST], _manifest_text(files))
-        os.replace(temps.pop(MANIFEST), folder / MANIFEST)
+        final = folder / (tag + "final-" + MANIFEST)
+        temps["final"] = final
+        _write_text(final, _manifest_text(files))
+        with _signals_held(pending):
+            os.replace(temps.pop(MANIFEST), folder / MANIFEST)
+            for name in new_names:
+                os.replace(temps.pop(name), folder / name)
+            for name in plan.owned:  # our files from the previous run that this run does not write
+                if name not in files and name != MANIFEST:
+                    try:
+                        os.unlink(folder / name)
+                    except FileNotFoundError:
+                        pass
+            os.replace(temps.pop("final"), folder / MANIFEST)
         _fsync_dir(folder)
     finally:
         for t in temps.values():
@@ -450,6 +472,7 @@ class Writer:
     out: str | os.PathLike
     inputs: list
     force: bool
+    written: bool = False  # the tables are in place (an interrupt after this did not undo them)
 
     def write(self, tables: Mapping[str, pd.DataFrame], fmt: str = "csv") -> Path:
         """Write the tables (``name.csv`` or ``name.parquet`` each); re-checks the folder first, since
@@ -460,13 +483,15 @@ class Writer:
         if bad:
             raise ValueError(f"table names must be letters, digits and _: {bad!r}")
         plan = check(self.out, self.inputs, self.force)
+        pending: list[int] = []
         try:
-            if plan.kind == "new":
-                _write_new(plan, tables, fmt)
-            else:
-                _write_in_place(plan, tables, fmt)
+            (_write_new if plan.kind == "new" else _write_in_place)(plan, tables, fmt, pending)
+            self.written = True
         except OSError as exc:
-            raise _fail(plan.label, f"cannot write: {exc.strerror or exc}; nothing was replaced") from None
+            raise _fail(plan.label, f"cannot write: {exc.strerror or exc}") from None
+        finally:
+            if pending:
+                signal.raise_signal(pending[0])
         return Path(self.out)
 
 

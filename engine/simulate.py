@@ -76,6 +76,7 @@ def check_memory(draws: int, months: Sequence[int], extra_bytes: int = 0) -> Non
         return
     per_path = estimate_memory_bytes(1, months, extra_bytes // max(draws, 1)) - len(months) * MEMORY_BASE_BYTES
     fits = max(0, (have[0] - len(months) * MEMORY_BASE_BYTES) // max(per_path, 1))
+    fits -= fits % 10 ** max(len(str(fits)) - 2, 0)  # two significant digits, rounded down
     at_once = f" in {len(months)} processes at once" if len(months) > 1 else ""
     hint = f"use --draws {fits} or fewer" if fits >= 1 else "free some memory"
     if len(months) > 1:

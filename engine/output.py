@@ -176,8 +176,10 @@ def _classify(label: str, folder: Path, force: bool) -> Plan:
         if changed:
             why.append(f"{'its ' if foreign else ''}{_names(changed)} changed since ennuste wrote "
                        f"{'them' if len(changed) > 1 else 'it'}")
-        raise _fail(label, ("the folder " if foreign else "") + " and ".join(why) + "; choose a new folder, or pass --force to replace "
-                    "only ennuste's own tables in it")
+        legacy = not doc and all(_own_name(n) for n in foreign)  # tables of an ennuste without manifests
+        raise _fail(label, ("the folder " if foreign else "") + " and ".join(why) + "; choose a new folder, or pass "
+                    "--force to replace only ennuste's own tables in it"
+                    + (" (tables from an older ennuste, which wrote no manifest: --force once)" if legacy else ""))
     return Plan(label, folder, "forced", owned)
 
 

@@ -294,6 +294,17 @@ def test_force_replaces_only_own_files(tmp_path, capsys):
     refused(capsys, [FAZER, "--out", str(keep)], "notes.txt")
 
 
+def test_output_of_an_older_ennuste_needs_force_once(tmp_path, capsys):
+    """Tables without a manifest cannot be told from the user's own files: refused, with a hint."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "year_end.csv").write_text("scenario,year\n")
+    refused(capsys, [BASELINE, "--out", str(out)], "older ennuste", "--force once")
+    ok(capsys, [BASELINE, "--out", str(out), "--force"])
+    ok(capsys, [BASELINE, "--out", str(out)])  # now marked as ennuste's own
+    assert {p.name for p in out.iterdir()} == TABLES | {output.MANIFEST}
+
+
 def test_force_does_not_replace_a_folder_named_like_a_table(tmp_path, capsys):
     keep = tmp_path / "keepme"
     (keep / "year_end.csv").mkdir(parents=True)

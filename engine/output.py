@@ -203,11 +203,11 @@ def check(out: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), forc
             "the current folder" if path == cwd else f"a parent of the current folder ({cwd})"
         raise _fail(label, f"is {what}; choose a new folder for the output")
     for f in inputs:
-        real = Path(os.path.realpath(f))
-        if real == path:
-            raise _fail(label, "is an input scenario file")
-        if _is_within(real, path):
-            raise _fail(label, f"contains the input scenario file {_short(os.fspath(f))}; choose another folder")
+        for place in {Path(os.path.realpath(f)), Path(os.path.realpath(Path(f).parent)) / Path(f).name}:
+            if place == path:  # the file itself, or (a symlink) where it is linked from
+                raise _fail(label, "is an input scenario file")
+            if _is_within(place, path):
+                raise _fail(label, f"contains the input scenario file {_short(os.fspath(f))}; choose another folder")
     if any(len(part.encode()) > 200 for part in path.parts):
         raise _fail(label, "has a name longer than 200 bytes")
     if os.path.lexists(path):

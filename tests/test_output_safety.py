@@ -130,6 +130,18 @@ def test_parent_of_an_extends_parent_is_refused(tmp_path, capsys, no_compute):
     assert tree(tmp_path) == before
 
 
+def test_folder_holding_a_link_to_the_input_is_refused(tmp_path, capsys, no_compute):
+    """The scenario given through a symlink: the link's folder is refused too, not only the target's."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "baseline.toml").write_bytes((SCENARIOS / "baseline.toml").read_bytes())
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links" / "b.toml").symlink_to(tmp_path / "real" / "baseline.toml")
+    before = tree(tmp_path)
+    refused(capsys, [str(tmp_path / "links" / "b.toml"), "--out", str(tmp_path / "links"), "--force"],
+            "contains the input scenario file", "b.toml")
+    assert tree(tmp_path) == before
+
+
 @pytest.mark.parametrize("target,words", [
     (".", ("is the current folder",)),
     ("..", ("a parent of the current folder",)),

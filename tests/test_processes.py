@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import batch, load_scenario
+from engine import batch, load_scenario, output
 from engine.cli import main
 
 from .conftest import ROOT, SCENARIOS
@@ -84,6 +84,10 @@ def _stuck_batch(tmp_path: Path, jobs: int = 2) -> tuple[subprocess.Popen, set[i
     return proc, _children(proc.pid)
 
 
+def _lock(tmp_path: Path) -> Path:
+    return output._lock_path(Path(os.path.realpath(tmp_path / "out")))
+
+
 def _cleanup(proc: subprocess.Popen, workers: set[int]) -> None:
     for pid in [proc.pid, *workers]:
         try:
@@ -106,6 +110,9 @@ def test_kill_9_of_the_main_process_takes_the_workers_with_it(tmp_path):
     finally:
         _cleanup(proc, workers)
     assert list(tmp_path.iterdir()) == []
+    with output.reserve(tmp_path / "out"):  # the killed run's lock died with it: a new run may write
+        pass
+    assert not _lock(tmp_path).exists()
 
 
 def test_sigterm_is_ctrl_c_exit_130_workers_stopped_nothing_written(tmp_path):
@@ -119,7 +126,7 @@ def test_sigterm_is_ctrl_c_exit_130_workers_stopped_nothing_written(tmp_path):
         _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to stop")
     finally:
         _cleanup(proc, workers)
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [] and not _lock(tmp_path).exists()
 
 
 def test_ctrl_c_to_the_process_group_exit_130_workers_stopped(tmp_path):
@@ -134,7 +141,7 @@ def test_ctrl_c_to_the_process_group_exit_130_workers_stopped(tmp_path):
         _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to stop")
     finally:
         _cleanup(proc, workers)
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [] and not _lock(tmp_path).exists()
 
 
 WATCHDOG_ONLY = textwrap.dedent("""

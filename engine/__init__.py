@@ -17,7 +17,8 @@ from .baseline import UNITS, Baseline, load_baseline
 from .distributions import Distribution
 from .errors import UserError
 from .parameters import Parameters
-from .result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise, write_tables
+from .output import write_tables
+from .result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise
 from .scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
 from .simulate import simulate
 from .tmt import BANDS as TMT_BANDS

@@ -6,10 +6,18 @@ and noise series is drawn from the same keyed streams in every scenario (engine.
 of a scenario and path i of the baseline share their random numbers, and the P10/P50/P90 of the
 *difference* measure the scenario's effect, not noise. Results do not depend on the number of
 processes: each scenario's numbers come from its own deterministic run.
+
+Workers die with the batch: each asks the kernel for SIGKILL when its parent dies (Linux
+``prctl(PR_SET_PDEATHSIG)``) and also watches its parent pid from a thread (any POSIX system), so a
+``kill -9`` of the main process leaves no worker running. Workers ignore Ctrl-C; the main process
+stops them itself on an interrupt or SIGTERM.
 """
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +28,8 @@ import pandas as pd
 from .baseline import load_baseline
 from .result import summarise
 from .scenario import Scenario, load_scenario
-from .simulate import simulate
+from .simulate import check_memory as check_run_memory
+from .simulate import grid_for, simulate
 
 KEY_MEASURES = (
     ("elinvoima", "margin_keur"), ("tyollisyys", "margin_keur"), ("etp", "margin_keur"),
@@ -81,6 +90,54 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def check_memory(baseline, scenarios: list[Scenario], draws: int, jobs: int | None) -> None:
+    """Refuse a batch whose runs at once (``min(jobs, files)`` processes, the longest horizons) and
+    the key measures the main process keeps of every scenario need more memory than is available."""
+    months = sorted((len(grid_for(baseline, s)) for s in scenarios), reverse=True)
+    at_once = 1 if len(scenarios) == 1 else min(jobs or default_jobs(), len(scenarios))
+    years = [-(-m // 12) for m in months]
+    # the main process holds (draws, years, len(KEY_MEASURES)) float64 per scenario, twice while unpickling
+    kept = draws * len(KEY_MEASURES) * 8 * (sum(years) + max(years))
+    check_run_memory(draws, months[:at_once], extra_bytes=kept)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: exit when the main process ``parent`` exits, however it exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler inherited by fork
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ennuste-parent-watch", daemon=True).start()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now (shutdown() alone would wait for their running scenarios to finish)."""
+    # Python 3.14 has pool.terminate_workers(); before it, the processes are only in _processes
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError):
+            pass
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run_batch(scenarios: list[Scenario], draws: int, seed: int, jobs: int | None = None,
               progress: bool = True) -> list[ScenarioOutput]:
     """Run every scenario (already validated) on ``jobs`` processes; outputs in the order given."""
@@ -96,16 +153,18 @@ def run_batch(scenarios: list[Scenario], draws: int, seed: int, jobs: int | None
                 outputs.append(run_one(f, draws, seed))
                 bar.update()
             return outputs
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(files)), initializer=_die_with_parent,
+                                   initargs=(os.getpid(),))
+        try:
             futures = [pool.submit(run_one, f, draws, seed) for f in files]
             for fut in futures:
                 fut.add_done_callback(lambda _: bar.update())
-            try:
-                return [fut.result() for fut in futures]
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+            outputs = [fut.result() for fut in futures]
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+        return outputs
     finally:
         bar.close()
 

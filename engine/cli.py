@@ -1,12 +1,15 @@
 """``ennuste``: run, validate, explain and calibrate scenarios from the command line.
 
-Exit codes: 0 success; 2 a user error (bad file, field or option), reported on one line on stderr
-without a traceback; nothing is written on failure.
+Exit codes: 0 success; 2 a user error (bad file, field or option, an ``--out`` that must not be
+written, a run too big for the machine's memory), reported on one line on stderr without a traceback;
+130 interrupted (Ctrl-C or SIGTERM). Nothing is written on failure.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,10 +32,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _positive_int(name: str, lo: int, hi: int):
     def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        # int() also takes "1_000", " 12", "+3" and other scripts' digits ("١٠"): only plain 0-9 here
+        if not re.fullmatch(r"[0-9]+", text):
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number written with the digits 0-9, "
+                                             f"got {shown!r}")
+        v = int(text)
         if not lo <= v <= hi:
             raise argparse.ArgumentTypeError(f"{name} must be within {lo}…{hi}, got {v}")
         return v
@@ -50,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Monte Carlo paths (default 1 = the central path)")
     run.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
     run.add_argument("--out", metavar="DIR",
-                     help="write year_end, monthly, deviations (and comparison, for several files) to DIR")
+                     help="write year_end, monthly, deviations (and comparison, for several files) to DIR: a new "
+                          "folder, an empty one, or one that holds only a previous ennuste output")
+    run.add_argument("--force", action="store_true",
+                     help="with --out: write into a folder that holds other files too, replacing only "
+                          "ennuste's own tables there")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format with --out")
     run.add_argument("--jobs", "-j", type=_positive_int("--jobs", 1, 256), default=None,
                      help="worker processes (default: all cores)")
@@ -74,10 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from . import batch
-    from .report_table import (comparison_table, multi_year_table, report_layout, report_layout_table,
-                               write_report_xlsx, year_end_table)
-    from .result import write_tables
+    from contextlib import nullcontext
+
+    from . import batch, output
+    from .report_table import check_xlsx_target, report_layout, write_report_xlsx
 
     baseline = load_baseline()
     scenarios = [load_scenario(f) for f in args.files]  # validate all before running any
@@ -87,32 +96,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"two files share the stem '{dup[0]}'; the 'scenario' column must be unique", field="FILE")
     base_path = batch.find_baseline(scenarios, args.baseline)
     extra = []
-    base_id = None
+    base = None
     if base_path is not None and len(scenarios) > 1 or args.baseline:
-        base = load_scenario(base_path)
-        base_id = base.id
+        base = load_scenario(base_path)  # here, in this process, before any worker starts
         if base.id in ids and Path(scenarios[ids.index(base.id)].file).resolve() != base_path.resolve():
             raise UserError(f"the baseline's stem '{base.id}' is taken by another file", file=str(base_path))
         if base.id not in ids:
             extra = [base]
-    outputs = batch.run_batch(scenarios + extra, args.draws, args.seed, args.jobs, progress=not args.quiet)
-    tables = batch.tables(outputs, base_id)
-    if extra:  # run for the comparison only
-        for name in ("year_end", "monthly", "deviations"):
-            tables[name] = tables[name][tables[name].scenario != base_id].reset_index(drop=True)
-    layouts = {s.id: report_layout(tables["year_end"], baseline, s.id) for s in scenarios}
-    tables["report_layout"] = pd.concat(layouts.values(), ignore_index=True)
+    runs = scenarios + extra
+    inputs = [f for s in runs for f in s.chain]
+    batch.check_memory(baseline, runs, args.draws, args.jobs)
     if args.xlsx:
-        write_report_xlsx(layouts, args.xlsx)
-    if args.out:
-        write_tables(tables, args.out, args.format)
+        check_xlsx_target(args.xlsx)  # before computing, like --out
+    reserved = output.reserve(args.out, inputs, args.force) if args.out is not None else nullcontext()
+    with reserved as writer:  # a bad or busy --out is refused here, before computing
+        try:
+            outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet)
+            tables = batch.tables(outputs, base.id if base else None)
+            if extra:  # run for the comparison only
+                for name in ("year_end", "monthly", "deviations"):
+                    tables[name] = tables[name][tables[name].scenario != base.id].reset_index(drop=True)
+            layouts = {s.id: report_layout(tables["year_end"], baseline, s.id) for s in scenarios}
+            tables["report_layout"] = pd.concat(layouts.values(), ignore_index=True)
+            if args.xlsx:
+                write_report_xlsx(layouts, args.xlsx)
+            if writer is not None:
+                writer.write(tables, args.format)
+            _print_run(args, baseline, scenarios, tables)
+        except KeyboardInterrupt:
+            if writer is not None and writer.written:
+                raise KeyboardInterrupt(f"the tables were written to {args.out}") from None
+            raise
+    return 0
+
+
+def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict) -> None:
+    from .report_table import comparison_table, multi_year_table, report_layout_table, year_end_table
+
     if not args.quiet:
         names = {u: baseline.unit_name(u) for u in ("elinvoima", "tyollisyys", "etp")}
         for s in scenarios:
             print(year_end_table(tables["year_end"], tables["deviations"], s.id, s.name, baseline.budget_year, names,
                                  args.draws))
             print()
-            print(report_layout_table(layouts[s.id], s.name))
+            layout = tables["report_layout"]
+            print(report_layout_table(layout[layout.scenario == s.id].reset_index(drop=True), s.name))
             multi = multi_year_table(tables["year_end"], s.id, names)
             if multi:
                 print()
@@ -123,9 +151,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(comparison_table(tables["comparison"], int(year)))
             print()
         for written in (args.out, args.xlsx):
-            if written:
+            if written is not None:
                 print(f"Kirjoitettu / written: {written}")
-    return 0
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -152,9 +179,18 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (kill, a scheduler's stop) takes Ctrl-C's path: workers stopped, nothing written, exit 130
+    try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread: leave signals to the caller
+        previous = None
     try:
         if args.command == "run":
             return _cmd_run(args)
@@ -170,9 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"ennuste: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("ennuste: interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"ennuste: interrupted; {exc.args[0] if exc.args else 'nothing was written'}", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     parser.error(f"unknown command {args.command}")
     return EXIT_USER_ERROR
 

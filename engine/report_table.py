@@ -194,15 +194,10 @@ def report_layout_table(layout: pd.DataFrame, title: str) -> str:
 XLSX_CREATOR = "etp-ennuste"  # marks a workbook this tool wrote: only such a file is ever overwritten
 
 
-def write_report_xlsx(layouts: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write each scenario's layout to its own sheet of an XLSX workbook, atomically.
-
-    openpyxl writes the file; it goes to a temporary sibling first and is renamed into place, so an
-    error leaves the old file or none. An existing file is replaced only if this tool wrote it (the
-    workbook's creator is ``etp-ennuste``); anything else is a user error.
-    """
-    from openpyxl import Workbook, load_workbook
-    from openpyxl.styles import Font
+def check_xlsx_target(path: str | Path) -> Path:
+    """``--xlsx``'s file, checked before anything is computed: a ``.xlsx`` name in an existing folder, and
+    either new or a workbook this tool wrote (its creator is ``etp-ennuste``); else a :class:`UserError`."""
+    from openpyxl import load_workbook
 
     out = Path(path)
     label = str(out)
@@ -218,6 +213,20 @@ def write_report_xlsx(layouts: dict[str, pd.DataFrame], path: str | Path) -> Pat
         if creator != XLSX_CREATOR:
             raise UserError("exists and was not written by ennuste; choose another name or remove it",
                             file=label, field="--xlsx")
+    return out
+
+
+def write_report_xlsx(layouts: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write each scenario's layout to its own sheet of an XLSX workbook, atomically.
+
+    openpyxl writes the file; it goes to a temporary sibling first and is renamed into place, so an
+    error leaves the old file or none. An existing file is replaced only if this tool wrote it
+    (:func:`check_xlsx_target`).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    out = check_xlsx_target(path)
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = XLSX_CREATOR

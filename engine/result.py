@@ -1,4 +1,4 @@
-"""Results as tidy tables (mean, P10, P50, P90 over paths) and their atomic writing to disk.
+"""Results as tidy tables (mean, P10, P50, P90 over paths); engine.output writes them to disk.
 
 Column contract (the CLI and the app rely on it):
 
@@ -15,9 +15,6 @@ Labour rows use unit ``lahti``.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,37 +245,6 @@ class Result:
                 rows.add([(sid, int(year), unit, "forecast_margin", "Toimintakate, ennuste", "Margin, forecast")], fc)
                 rows.add([(sid, int(year), unit, "total_deviation", "Poikkeama yhteensä", "Deviation, total")], tot)
         return rows.frame(("scenario", "year", "unit", "driver", "label_fi", "label_en"))
-
-
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv") -> Path:
-    """Write ``name.csv`` (or ``.parquet``) for each table into ``out_dir`` atomically.
-
-    Everything goes to a temporary sibling folder first, which then replaces ``out_dir`` in one
-    rename: an error or an interrupt leaves either the old folder or the new one, never half of one.
-    """
-    out = Path(out_dir)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a folder")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-    try:
-        for name, df in tables.items():
-            if fmt == "parquet":
-                df.to_parquet(tmp / f"{name}.parquet", index=False)
-            else:
-                df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
-            os.replace(out, old / out.name)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
 
 
 def combine(results: Iterable[Result]) -> dict[str, pd.DataFrame]:

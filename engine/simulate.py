@@ -1,6 +1,9 @@
 """Runs the stages in order for N paths: parameters → shocks → labour and TMT paths → ledger → Result."""
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 import numpy as np
 
 from . import tmt
@@ -17,6 +20,69 @@ from .scenario import Scenario
 from .shocks import compile_shocks
 
 MAX_DRAWS = 1_000_000
+
+# Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × draws × grid months.
+# Measured 2026-11-29 (numpy 2.4, pandas 3.1, Python 3.11, Linux) as the peak RSS (ru_maxrss) of
+# `ennuste run scenarios/baseline.toml --jobs 1 --quiet` on its 84-month grid: 349 MiB at 10 000 draws,
+# 1 018 MiB at 50 000, 1 855 MiB at 100 000 (192 MiB at 1 draw): a straight line of 17.55 kB per path,
+# i.e. 209 bytes per path-month, on 181 MiB; rounded up here. The issue's 1 000 000-draw run peaked at
+# 17.4 GB (the line: 17.7 GB). Re-measure when the kernel changes what a run keeps.
+MEMORY_BASE_BYTES = 200 * 2**20
+MEMORY_BYTES_PER_PATH_MONTH = 215
+
+
+def estimate_memory_bytes(draws: int, months: Sequence[int], extra_bytes: int = 0) -> int:
+    """Peak memory of runs of ``draws`` paths on grids of ``months`` months each, all at once (one
+    process each), plus ``extra_bytes`` kept elsewhere."""
+    return sum(MEMORY_BASE_BYTES + MEMORY_BYTES_PER_PATH_MONTH * draws * m for m in months) + extra_bytes
+
+
+def available_memory_bytes() -> tuple[int, str] | None:
+    """Memory a run can have without swapping, and where that figure comes from; None if unknown.
+
+    Linux: ``MemAvailable`` of /proc/meminfo, capped by a cgroup v2 limit (a container's);
+    elsewhere the physical memory."""
+    found = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    found = (int(line.split()[1]) * 1024, "MemAvailable in /proc/meminfo")
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if found is None:
+        try:
+            found = (os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), "physical memory")
+        except (ValueError, OSError, AttributeError):
+            return None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            used = int(f.read().strip())
+        if limit != "max" and int(limit) - used < found[0]:
+            found = (int(limit) - used, "the cgroup's memory.max")
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def check_memory(draws: int, months: Sequence[int], extra_bytes: int = 0) -> None:
+    """Refuse up front runs (``months``: one grid length per process at once) that would not fit in memory."""
+    need = estimate_memory_bytes(draws, months, extra_bytes)
+    have = available_memory_bytes()
+    if have is None or need <= have[0]:
+        return
+    per_path = estimate_memory_bytes(1, months, extra_bytes // max(draws, 1)) - len(months) * MEMORY_BASE_BYTES
+    fits = max(0, (have[0] - len(months) * MEMORY_BASE_BYTES) // max(per_path, 1))
+    fits -= fits % 10 ** max(len(str(fits)) - 2, 0)  # two significant digits, rounded down
+    at_once = f" in {len(months)} processes at once" if len(months) > 1 else ""
+    hint = f"use --draws {fits} or fewer" if fits >= 1 else "free some memory"
+    if len(months) > 1:
+        hint += " or fewer --jobs"
+    raise UserError(f"{draws} paths × {max(months)} months{at_once} need about {need / 1e9:.1f} GB of memory; "
+                    f"this machine has {have[0] / 1e9:.1f} GB available ({have[1]}); {hint}", field="draws")
 
 
 def grid_for(baseline: Baseline, scenario: Scenario) -> MonthGrid:
@@ -40,8 +106,9 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     """
     _check_run_args(draws, seed)
     draws, seed = int(draws), int(seed)
-    params = scenario.parameters(params)
     grid = grid_for(baseline, scenario)
+    check_memory(draws, [len(grid)])
+    params = scenario.parameters(params)
     pd = params.sample(grid, draws, seed)
     shocks = compile_shocks(scenario, baseline, pd, grid)
     prep = prepare(baseline, pd, grid, shocks)
@@ -82,4 +149,4 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
                   labour=labour)
 
 
-__all__ = ["simulate", "grid_for", "LONG_TERM_MONTHS"]
+__all__ = ["simulate", "grid_for", "check_memory", "estimate_memory_bytes", "LONG_TERM_MONTHS"]

@@ -1,0 +1,278 @@
+"""Runs as processes (issue 9, section 4, and the run options of section 2): pool workers die with
+the main process, SIGTERM takes Ctrl-C's path, a run too big for the machine's memory is refused up
+front, and options and the baseline are checked in the main process before any worker starts.
+
+Process tests run ``ennuste run`` in a subprocess whose scenario runs are replaced by a sleep (set
+before the pool forks, so the workers inherit it): the workers are then alive and busy for as long
+as the test needs, and every wait is bounded.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from engine import batch, load_scenario, output
+from engine.cli import main
+
+from .conftest import ROOT, SCENARIOS
+
+simulate_mod = importlib.import_module("engine.simulate")  # engine.simulate is also the function
+
+BASELINE = str(SCENARIOS / "baseline.toml")
+FAZER = str(SCENARIOS / "fazer.toml")
+REFUGEES = str(SCENARIOS / "refugees.toml")
+
+STUCK_BATCH = textwrap.dedent("""
+    # `ennuste run ARGS` whose scenario runs sleep: the workers stay busy until they are stopped
+    import sys, time
+    from engine import batch
+    from engine.cli import main
+    def stuck(path, draws, seed):
+        time.sleep(600)
+    batch.run_one = stuck
+    sys.exit(main(["run", *sys.argv[1:]]))
+""")
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper that never comes in a container counts as dead)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _stuck_batch(tmp_path: Path, jobs: int = 2) -> tuple[subprocess.Popen, set[int]]:
+    """A batch of two scenarios on ``jobs`` workers, and the workers' pids once both are running."""
+    proc = subprocess.Popen([sys.executable, "-c", STUCK_BATCH, FAZER, REFUGEES, "--jobs", str(jobs), "--quiet",
+                             "--out", str(tmp_path / "out")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    _wait(lambda: len(_children(proc.pid)) >= jobs or proc.poll() is not None, 120, "the workers to start")
+    assert proc.poll() is None, proc.communicate()
+    return proc, _children(proc.pid)
+
+
+def _lock(tmp_path: Path) -> Path:
+    return output._lock_path(Path(os.path.realpath(tmp_path / "out")))
+
+
+def _cleanup(proc: subprocess.Popen, workers: set[int]) -> None:
+    for pid in [proc.pid, *workers]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.communicate(timeout=30)
+
+
+# --------------------------------------------------------------------------------------- processes
+def test_kill_9_of_the_main_process_takes_the_workers_with_it(tmp_path):
+    """The review found both workers alive indefinitely after a kill -9, holding the caller's pipes."""
+    proc, workers = _stuck_batch(tmp_path)
+    try:
+        assert len(workers) == 2 and all(_alive(w) for w in workers)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)  # returns only when no worker holds our pipes any more
+        _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to die")
+        assert proc.returncode == -signal.SIGKILL
+    finally:
+        _cleanup(proc, workers)
+    assert list(tmp_path.iterdir()) == []
+    with output.reserve(tmp_path / "out"):  # the killed run's lock died with it: a new run may write
+        pass
+    assert not _lock(tmp_path).exists()
+
+
+def test_sigterm_is_ctrl_c_exit_130_workers_stopped_nothing_written(tmp_path):
+    """SIGTERM killed the main process silently and orphaned the workers."""
+    proc, workers = _stuck_batch(tmp_path)
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert err == "ennuste: interrupted; nothing was written\n"
+        _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to stop")
+    finally:
+        _cleanup(proc, workers)
+    assert list(tmp_path.iterdir()) == [] and not _lock(tmp_path).exists()
+
+
+def test_ctrl_c_to_the_process_group_exit_130_workers_stopped(tmp_path):
+    """Ctrl-C reaches the main process and its workers (one process group); the workers ignore it and
+    the main process stops them: one line, no worker tracebacks."""
+    proc, workers = _stuck_batch(tmp_path)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert err == "ennuste: interrupted; nothing was written\n"
+        _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to stop")
+    finally:
+        _cleanup(proc, workers)
+    assert list(tmp_path.iterdir()) == [] and not _lock(tmp_path).exists()
+
+
+WATCHDOG_ONLY = textwrap.dedent("""
+    # a pool whose workers cannot arm PR_SET_PDEATHSIG: only the parent watch can stop them
+    import ctypes, os, sys, time
+    from concurrent.futures import ProcessPoolExecutor
+    from engine import batch
+    def no_libc(*a, **k):
+        raise OSError("no prctl here")
+    ctypes.CDLL = no_libc
+    pool = ProcessPoolExecutor(2, initializer=batch._die_with_parent, initargs=(os.getpid(),))
+    futures = [pool.submit(time.sleep, 600) for _ in range(2)]
+    print("started", flush=True)
+    time.sleep(600)
+""")
+
+
+def test_parent_watch_stops_workers_without_the_death_signal(tmp_path):
+    """The portable fallback: with no prctl, a worker notices its parent's death within about a second."""
+    proc = subprocess.Popen([sys.executable, "-c", WATCHDOG_ONLY], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    try:
+        assert proc.stdout.readline() == "started\n", proc.stderr.read()
+        _wait(lambda: len(_children(proc.pid)) >= 2, 60, "the workers to start")
+        workers = _children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to notice")
+    finally:
+        _cleanup(proc, workers)
+
+
+# ------------------------------------------------------------------------------------------ memory
+GIB = 2**30
+
+
+def test_a_million_draws_fit_alone_but_not_two_at_once_on_the_review_machine(monkeypatch, capsys, baseline):
+    """The review's machine: 24 GiB; one 1 000 000-draw run peaked at 17.4 GB, two at once would not
+    fit. Refused up front with what it needs and what there is; nothing started."""
+    monkeypatch.setattr(simulate_mod, "available_memory_bytes", lambda: (24 * GIB, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(batch, "run_batch", lambda *a, **k: pytest.fail("started a run that does not fit"))
+    one = simulate_mod.estimate_memory_bytes(1_000_000, [84])
+    assert one / 1e9 == pytest.approx(17.4, abs=1.0)  # GB, the review's measured peak
+    assert main(["run", FAZER, REFUGEES, "--draws", "1000000", "--jobs", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "1000000 paths × 84 months in 2 processes at once need about 3" in err  # ~38 GB
+    assert "this machine has 25.8 GB available (MemAvailable in /proc/meminfo)" in err
+    assert "--jobs" in err
+    # one at a time fits (~18 GB of 25.8): the check lets it through
+    batch.check_memory(baseline, [load_scenario(FAZER)], 1_000_000, 1)
+
+
+def test_simulate_refuses_a_run_bigger_than_memory(monkeypatch, baseline, baseline_scenario):
+    """The API checks too: 100 000 draws need ~1.9 GB; with 1 GB available it is refused by name."""
+    from engine import UserError, simulate
+
+    monkeypatch.setattr(simulate_mod, "available_memory_bytes", lambda: (1 * GIB, "physical memory"))
+    with pytest.raises(UserError, match=r"field 'draws': 100000 paths × 84 months need about 2\.0 GB.*"
+                                        r"1\.1 GB available \(physical memory\); use --draws 47000 or fewer"):
+        simulate(baseline, baseline_scenario, draws=100_000)
+
+
+MEASURE = textwrap.dedent("""
+    import resource, sys
+    from engine.cli import main
+    rc = main(["run", *sys.argv[1:], "--quiet"])
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 if rc == 0 else -1)
+""")
+
+
+def test_memory_estimate_covers_a_measured_run():
+    """The estimate against this machine's peak RSS of a 20 000-draw run: not below it (a refusal
+    must not let through a run that does not fit) and at most 30 % (about 150 MiB) above."""
+    proc = subprocess.run([sys.executable, "-c", MEASURE, BASELINE, "--draws", "20000", "--jobs", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    peak = int(proc.stdout.strip().splitlines()[-1])
+    assert peak > 0, proc.stderr
+    estimate = simulate_mod.estimate_memory_bytes(20_000, [84])
+    assert peak * 0.98 <= estimate <= peak * 1.3, (peak / 2**20, estimate / 2**20)
+
+
+def test_available_memory_is_read_from_the_machine():
+    have, source = simulate_mod.available_memory_bytes()
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert 0 < have <= total and source
+
+
+# ----------------------------------------------------------------------------- options and baseline
+@pytest.mark.parametrize("option,text", [
+    ("--draws", "1_000"), ("--draws", "١٠"), ("--draws", "２"), ("--draws", " 5"), ("--draws", "+5"),
+    ("--seed", "1_0"), ("--seed", "٣"), ("--jobs", "0x2"), ("--jobs", "٢"),
+])
+def test_numbers_take_ascii_digits_only(capsys, option, text):
+    """int() accepts "1_000" and other scripts' digits; the options must not."""
+    with pytest.raises(SystemExit) as exc:
+        main(["run", BASELINE, option, text])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert f"{option} must be a whole number written with the digits 0-9, got {text!r}" in err
+
+
+def test_bad_baseline_is_refused_before_any_worker_starts(tmp_path, capsys, monkeypatch):
+    """A bad --baseline failed inside a worker with a 41-line _RemoteTraceback."""
+    def no_pool(*a, **k):
+        raise AssertionError("a worker pool was started")
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", no_pool)
+    bad = tmp_path / "base.toml"
+    bad.write_text('name = "base"\n[settings]\nestimator = "guess"\n')
+    for base, words in ((bad, ("base.toml", "estimator")), (tmp_path / "nope.toml", ("nope.toml: no such file",)),
+                        (tmp_path, ("is a folder",))):
+        rc = main(["run", FAZER, REFUGEES, "--baseline", str(base), "--jobs", "2", "--quiet"])
+        err = capsys.readouterr().err
+        assert rc == 2 and len(err.splitlines()) == 1, err
+        assert all(w in err for w in words), err
+
+
+def test_worker_errors_arrive_as_one_line():
+    """A user error raised inside a worker reaches the main process as one line (no _RemoteTraceback)."""
+    script = textwrap.dedent("""
+        import sys
+        from engine import batch
+        from engine.cli import main
+        from engine.errors import UserError
+        def failing(path, draws, seed):
+            raise UserError("went wrong in the worker", file=path, field="x")
+        batch.run_one = failing
+        sys.exit(main(["run", *sys.argv[1:]]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, FAZER, REFUGEES, "--jobs", "2", "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "went wrong in the worker" in proc.stderr, proc.stderr

@@ -26,6 +26,7 @@ import numpy as np
 
 from .baseline import COST_LINES, LINES, REVENUE_LINES, UNITS, Baseline
 from .calendar import MonthGrid
+from .errors import UserError
 from .parameters import ParamDraws
 from .scenario import Scenario
 
@@ -190,7 +191,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
         drivers.append(Driver(TMT_DRIVER[0], TMT_DRIVER[1], TMT_DRIVER[2], "tyollisyys", int(year),
                               np.broadcast_to(-tmt_gap[:, y], (draws,)).copy()))
     if np.any(lines < -1e-9):
-        raise ValueError("a ledger line went negative; check the scenario's adjustments")
+        raise _negative_line(lines, years, scenario, shock_effects)
 
     monthly_rev, monthly_cost, forecast_mask = _monthly(baseline, grid, years, lines, tmt)
     return LedgerForecast(
@@ -199,6 +200,25 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
         monthly_tmt=np.broadcast_to(tmt.booked, (draws, len(grid))), forecast_months=forecast_mask,
         monthly_tmt_bands=tmt.booked_bands,
     )
+
+
+def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects) -> UserError:
+    """A line forecast below zero (costs and revenue are magnitudes): name the input that cut it most."""
+    worst = np.unravel_index(np.argmin(lines), lines.shape)
+    _, y, u, ln = (int(i) for i in worst)
+    unit, line, year = UNITS[u], LINES[ln], int(years[y])
+    cuts = [(float(np.min(np.broadcast_to(adj.amount_keur, (1,)) if isinstance(adj.amount_keur, float)
+                          else adj.amount_keur.distribution().ppf(0.001))), f"adjustments.{adj_id}.amount_keur")
+            for adj_id, adj in scenario.adjustments.items()
+            if adj.unit == unit and adj.line == line and adj.amount_keur is not None and year in (adj.years or [year])]
+    cuts += [(float(np.min(eff.amount_keur)), f"shocks.{eff.id.split('.')[0]}")
+             for eff in shock_effects if eff.unit == unit and eff.line == line and eff.year == year]
+    if (unit, line) == (UNITS[TMT_UNIT], LINES[TMT_LINE]):
+        cuts.append((0.0, "parameters.ledger.tmt_appropriation_keur"))
+    amount, field = min(cuts) if cuts else (0.0, "settings.estimator")
+    cause = f"value {amount:,.0f} k€ makes" if amount < 0 else "makes"
+    return UserError(f"{cause} the {unit} '{line}' forecast for {year} negative ({float(lines[worst]):,.0f} k€); "
+                     "a line must stay ≥ 0 k€ (revenue and costs are magnitudes)", file=scenario.file, field=field)
 
 
 def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.ndarray, tmt: TmtCost):

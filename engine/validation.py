@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pydantic import ValidationError
 
 from .distributions import suggest
-from .errors import did_you_mean
+from .errors import clip, did_you_mean, show
 from .scenario_types import YEAR_MONTH_PATTERN
 
 # how pydantic names the alternatives of a union in an error's location
@@ -30,12 +30,11 @@ def _clean_loc(loc: tuple, tags: set[str]) -> tuple:
 
 
 def _show(value) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+    return show(value, 60)
 
 
 def _msg(e: dict) -> str:
-    msg = e["msg"]
+    msg = clip(e["msg"], 200)
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
@@ -61,7 +60,7 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
     value = e.get("input")
 
     if typ == "extra_forbidden":
-        key = str(loc[-1])
+        key = clip(str(loc[-1]), 60)
         siblings = sorted(allowed_keys(_strip_branches(tuple(e["loc"]))[:-1])) if allowed_keys else []
         allowed = f"; allowed: {', '.join(siblings)}" if siblings else ""
         return field, f"unknown key '{key}'{did_you_mean(key, siblings)}{allowed}"

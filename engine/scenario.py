@@ -20,6 +20,7 @@ parameter overrides stack, so a child's dated entry changes only its own period.
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -35,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .baseline import LINES, UNITS
 from .errors import UserError, clip, show
 from .parameters import Parameters
+from .parameters import _range as param_range
 from .scenario_types import bounded
 from .shocks import MAX_KEUR, SHOCK_TYPES, Shock
 from .validation import first_error
@@ -201,6 +203,24 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return []
 
 
+def _describe(loc: tuple) -> str | None:
+    """The description (unit, range) of the field at ``loc`` of a scenario file, tags kept."""
+    from .shocks import SHOCK_MODELS
+
+    if len(loc) == 2 and loc[0] == "settings":
+        return Settings.model_fields[loc[1]].description
+    if len(loc) == 3 and loc[0] == "adjustments":
+        return Adjustment.model_fields[loc[2]].description
+    if len(loc) >= 4 and loc[0] == "shocks":
+        model = SHOCK_MODELS[loc[2]]
+        if len(loc) == 4:
+            return model.model_fields[loc[3]].description
+        if len(loc) == 6:  # a row of a list inside a shock
+            row = model.model_fields[loc[3]].annotation.__args__[0]
+            return row.model_fields[loc[5]].description
+    return None
+
+
 def _flatten_parameters(raw: Any, file: str) -> dict[str, Any]:
     """Nested tables (``[parameters.labour]``) become dotted names; distributions stay whole."""
     if not isinstance(raw, Mapping):
@@ -294,10 +314,10 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or (isinstance(exc, OSError) and exc.errno == errno.ELOOP):
+        return "a symlink loop"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
-    if isinstance(exc, RuntimeError):
-        return "a symlink loop"
     return clip(str(exc), 60)
 
 
@@ -313,7 +333,7 @@ def _validate_file(doc: dict[str, Any], label: str) -> ScenarioFile:
     try:
         return ScenarioFile.model_validate(doc)
     except ValidationError as exc:
-        field, msg = first_error(exc, _allowed_keys, tags=SHOCK_TYPES)
+        field, msg = first_error(exc, _allowed_keys, tags=SHOCK_TYPES, describe=_describe)
         raise UserError(msg, file=label, field=field) from None
 
 
@@ -433,7 +453,8 @@ def json_schema() -> dict[str, Any]:
     schema["title"] = "etp-ennuste scenario"
     params = Parameters.load_default()
     schema["properties"]["parameters"]["properties"] = {
-        name: {"description": f"{d.description} [{d.unit}] (source: {d.source})".strip()} for name, d in params.defs.items()
+        name: {"description": f"{d.description} [{param_range(d) if d.kind in ('number', 'series') else d.unit}] "
+                              f"(source: {d.source})".strip()} for name, d in params.defs.items()
     }
     schema["properties"]["parameters"]["additionalProperties"] = False
     schema["properties"]["shocks"]["description"] = "Named shocks; 'type' is one of " + ", ".join(SHOCK_TYPES)

@@ -41,12 +41,16 @@ def _msg(e: dict) -> str:
     return msg
 
 
+_RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
+
+
 def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[str]] | None = None,
-                tags: Iterable[str] = ()) -> tuple[str, str]:
+                tags: Iterable[str] = (), describe: Callable[[tuple], str | None] | None = None) -> tuple[str, str]:
     """(dotted field, message) of the most useful error in ``exc``.
 
     ``allowed_keys(loc)`` lists the keys allowed in the table at ``loc`` (for "did you mean");
-    ``tags`` are tagged-union tags to drop from locations.
+    ``tags`` are tagged-union tags to drop from locations; ``describe(loc)`` gives a field's
+    description (with its unit and range), added to an out-of-range message.
     """
     tags = set(tags)
     errors = exc.errors(include_url=False)
@@ -89,7 +93,7 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
                                                         f"allowed: {d.get('ctx', {}).get('expected', '')}")
             return ".".join(str(p) for p in dloc), f"value {_show(d.get('input'))}: {_msg(d)}"
         if number_errors and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return field, f"value {_show(value)}: {_msg(number_errors[0])}"
+            return field, f"value {_show(value)}: {_msg(number_errors[0])}{_unit(number_errors[0], describe)}"
         return field, f"value {_show(value)} is not {DIST_HINT}"
 
     if typ == "string_pattern_mismatch" and e.get("ctx", {}).get("pattern") == YEAR_MONTH_PATTERN:
@@ -100,4 +104,15 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
         return field, f"value {_show(value)} is not allowed{did_you_mean(str(value), choices)}; allowed: {expected}"
     if isinstance(value, dict) and typ == "value_error":  # a whole-table check: the message says what is wrong
         return field, _msg(e)
-    return field, f"value {_show(value)}: {_msg(e)}"
+    return field, f"value {_show(value)}: {_msg(e)}{_unit(e, describe)}"
+
+
+def _unit(e: dict, describe: Callable[[tuple], str | None] | None) -> str:
+    """``; <the field's description>`` for an out-of-range number: it carries the unit and range."""
+    if e["type"] not in _RANGE_ERRORS or describe is None:
+        return ""
+    try:
+        text = describe(_strip_branches(tuple(e["loc"])))
+    except (KeyError, IndexError, AttributeError, TypeError):
+        return ""
+    return f" ({text})" if text else ""

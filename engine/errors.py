@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 MAX_SHOWN = 80  # characters of a user's value echoed in a message
-MAX_MESSAGE = 280  # characters of a whole message: with the CLI's "ennuste: error: " a line stays under 300
+# characters of a whole message: with the CLI's "ennuste: error: " a line stays under 500. Room for a
+# path, a field and the full list of what is allowed (a shock's 15 keys); echoed values are capped apart.
+MAX_MESSAGE = 480
 
 _BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
 

@@ -195,6 +195,7 @@ def make_tree(folder: Path) -> Path:
     return tree
 
 
+MAX_LINE = 500  # characters of a refusal's one line (engine.errors caps a message at 480)
 RATE_MEASURES = ("unemployment_rate_pct", "activation_rate_pct")
 STOCK_MEASURES = ("unemployed", "long_term_unemployed", "tmt_recipients", "unemployed_avg", "services")
 
@@ -244,7 +245,7 @@ def judge(file: Path, out: Path, draws: int = 1) -> tuple[str, str]:
     text = err.getvalue()
     if code == 2:
         lines = text.strip().splitlines()
-        if len(lines) == 1 and lines[0].startswith("ennuste: error: ") and len(lines[0]) <= 300:
+        if len(lines) == 1 and lines[0].startswith("ennuste: error: ") and len(lines[0]) <= MAX_LINE:
             return "refused", lines[0]
         return "crashed", f"exit 2 but not one short line: {len(lines)} lines, {len(text)} chars: {text[:200]!r}"
     if code == 0:

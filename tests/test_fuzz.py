@@ -5,7 +5,7 @@ NaN strings; keys dropped or duplicated; types changed; unicode; deep nesting; o
 BOMs and truncations). Each case runs ``ennuste run FILE --draws 1`` in-process and must end in
 
 * exit 0 with every CSV finite, rates within 0–100 % and stocks of persons ≥ 0, or
-* exit 2 with exactly one line ``ennuste: error: …`` of at most 300 characters,
+* exit 2 with exactly one line ``ennuste: error: …`` of at most 500 characters,
 
 never another exception; and ``ennuste validate`` must refuse what ``run`` refuses (issue 9).
 The normal run tries a bounded number of cases (ETP_FUZZ_EXAMPLES, default 40, ~10 s of CPU); a longer

@@ -145,7 +145,7 @@ def _assert_refused(outcome: Outcome, *, file: str, field: str | None, words: tu
     assert len(lines) == 1 and err.endswith("\n"), f"stderr is not exactly one line: {err!r}"
     line = lines[0]
     assert line.startswith(PREFIX), line
-    assert len(line) <= 300, f"the message is {len(line)} characters, over 300: {line[:400]!r}"
+    assert len(line) <= 500, f"the message is {len(line)} characters, over 500: {line[:600]!r}"
     assert file in line, f"the message does not name the file {file!r}: {line}"
     if field is not None:
         assert f"field '{field}'" in line, f"the message does not name the field {field!r}: {line}"

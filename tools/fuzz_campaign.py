@@ -13,6 +13,7 @@ import argparse
 import collections
 import json
 import random
+import resource
 import shutil
 import signal
 import sys
@@ -42,6 +43,9 @@ def main() -> int:
     args = ap.parse_args()
 
     signal.signal(signal.SIGALRM, _alarm)
+    # a case that reads without limit (/dev/zero before issue 9) fails with MemoryError at 4 GB
+    # instead of taking the machine's memory
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
     sources = fuzzing.bundled()
     counts: collections.Counter[str] = collections.Counter()
     samples: dict[str, list] = collections.defaultdict(list)

@@ -207,9 +207,10 @@ def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, sho
     worst = np.unravel_index(np.argmin(lines), lines.shape)
     _, y, u, ln = (int(i) for i in worst)
     unit, line, year = UNITS[u], LINES[ln], int(years[y])
-    cuts = [(float(np.min(np.broadcast_to(adj.amount_keur, (1,)) if isinstance(adj.amount_keur, float)
-                          else adj.amount_keur.distribution().ppf(0.001))), f"adjustments.{adj_id}.amount_keur")
-            for adj_id, adj in scenario.adjustments.items()
+    def low(amount) -> float:  # an adjustment's amount, a distribution at its 0.1 % point
+        return float(amount) if isinstance(amount, (int, float)) else float(amount.distribution().ppf(0.001))
+
+    cuts = [(low(adj.amount_keur), f"adjustments.{adj_id}.amount_keur") for adj_id, adj in scenario.adjustments.items()
             if adj.unit == unit and adj.line == line and adj.amount_keur is not None and year in (adj.years or [year])]
     cuts += [(float(np.min(eff.amount_keur)), f"shocks.{eff.id.split('.')[0]}")
              for eff in shock_effects if eff.unit == unit and eff.line == line and eff.year == year]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .errors import did_you_mean
+from .errors import did_you_mean, show
 
 # name -> (required args, optional args)
 _SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -67,9 +67,9 @@ def suggest(name: str, args) -> str:
 
 def _check_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise DistributionError(f"argument '{name}' must be a number, got {value!r}")
+        raise DistributionError(f"argument '{name}' must be a number, got {show(value)}")
     if not math.isfinite(value):
-        raise DistributionError(f"argument '{name}' must be finite, got {value!r}")
+        raise DistributionError(f"argument '{name}' must be finite, got {show(value)}")
     return float(value)
 
 
@@ -85,14 +85,14 @@ class Distribution:
         spec = dict(spec)
         name = spec.pop("dist", None)
         if name not in _SPECS:
-            raise DistributionError(f"unknown distribution {name!r}{suggest(str(name), spec)}; allowed: {', '.join(NAMES)}")
+            raise DistributionError(f"unknown distribution {show(name)}{suggest(str(name)[:200], spec)}; allowed: {', '.join(NAMES)}")
         required, optional = _SPECS[name]
         missing = [a for a in required if a not in spec]
         if missing:
             raise DistributionError(f"{name} needs {', '.join(required + optional)}; missing {', '.join(missing)}")
-        unknown = [a for a in spec if a not in required + optional]
+        unknown = [str(a) for a in spec if a not in required + optional]
         if unknown:
-            raise DistributionError(f"{name} takes {', '.join(required + optional)}; not {', '.join(unknown)}")
+            raise DistributionError(f"{name} takes {', '.join(required + optional)}; not {show(', '.join(unknown))}")
         args = {k: _check_number(k, v) for k, v in spec.items()}
         _check_ranges(name, args)
         return cls(name, tuple(args.items()))

@@ -259,7 +259,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
     for y, year in enumerate(years):
         drivers.append(Driver(TMT_DRIVER[0], TMT_DRIVER[1], TMT_DRIVER[2], "tyollisyys", int(year),
                               np.broadcast_to(-tmt_gap[:, y], (draws,)).copy()))
-    _check_not_negative(lines, years, scenario)
+    _check_not_negative(lines, years, scenario, shock_effects)
 
     # What is booked stays booked: the budget year's line never closes below its Jan–Jun actuals. A
     # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
@@ -282,7 +282,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
     )
 
 
-def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario) -> None:
+def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects) -> None:
     """Keep every line (revenue or cost, k€) at 0 or above, in place.
 
     A line below zero on most paths is the scenario's mistake — its adjustments or shocks take away more
@@ -295,18 +295,28 @@ def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario
         return
     share = neg.mean(axis=0)  # (years, units, lines)
     if share.max() > 0.5:
-        y, u, ln = (int(i[0]) for i in np.nonzero(share == share.max()))
-        low = float(np.median(lines[:, y, u, ln]))
-        raise UserError(
-            f"the {settings_label(scenario)} forecast of {UNITS[u]} {LINES[ln]} in {int(years[y])} is {low:.0f} k€ "
-            f"(median of the paths); a line can't be negative: make the adjustments and shocks on it smaller",
-            file=scenario.file, field="adjustments / shocks")
+        raise _negative_line(lines, years, scenario, shock_effects)
     np.maximum(lines, 0.0, out=lines)
 
 
-def settings_label(scenario: Scenario) -> str:
-    s = scenario.settings
-    return f"'{s.estimator}'" + (f" (blend_weight {s.blend_weight:g})" if s.estimator == "blend" else "")
+def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects) -> UserError:
+    """A line forecast below zero (costs and revenue are magnitudes): name the input that cut it most."""
+    worst = np.unravel_index(np.argmin(lines), lines.shape)
+    _, y, u, ln = (int(i) for i in worst)
+    unit, line, year = UNITS[u], LINES[ln], int(years[y])
+    def low(amount) -> float:  # an adjustment's amount, a distribution at its 0.1 % point
+        return float(amount) if isinstance(amount, (int, float)) else float(amount.distribution().ppf(0.001))
+
+    cuts = [(low(adj.amount_keur), f"adjustments.{adj_id}.amount_keur") for adj_id, adj in scenario.adjustments.items()
+            if adj.unit == unit and adj.line == line and adj.amount_keur is not None and year in (adj.years or [year])]
+    cuts += [(float(np.min(eff.amount_keur)), f"shocks.{eff.id.split('.')[0]}")
+             for eff in shock_effects if eff.unit == unit and eff.line == line and eff.year == year]
+    if (unit, line) == (UNITS[TMT_UNIT], LINES[TMT_LINE]):
+        cuts.append((0.0, "parameters.ledger.tmt_appropriation_keur"))
+    amount, field = min(cuts) if cuts else (0.0, "settings.estimator")
+    cause = f"value {amount:,.0f} k€ makes" if amount < 0 else "makes"
+    return UserError(f"{cause} the {unit} '{line}' forecast for {year} negative ({float(lines[worst]):,.0f} k€); "
+                     "a line must stay ≥ 0 k€ (revenue and costs are magnitudes)", file=scenario.file, field=field)
 
 
 def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.ndarray, tmt: TmtCost):

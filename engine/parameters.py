@@ -28,10 +28,11 @@ import numpy as np
 
 from .calendar import MonthGrid, is_month, parse_month
 from .distributions import Distribution, DistributionError
-from .errors import UserError, allowed, did_you_mean
+from .errors import UserError, allowed, did_you_mean, show
 
 KINDS = ("number", "choice", "series", "steps")
-_DEF_KEYS = {"kind", "unit", "value", "source", "description", "min", "max", "choices", "length", "calibrated"}
+_DEF_KEYS = {"kind", "unit", "value", "source", "description", "min", "max", "range_note", "choices", "length",
+             "calibrated"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class ParamDef:
     choices: tuple[str, ...] = ()
     length: int | None = None
     calibrated: bool = False
+    dated: bool = False  # the definition's value is a dated list: the engine reads it month by month
+
 
     def central_at(self, month: str | np.datetime64) -> Any:
         """The value in force at ``month``, a distribution replaced by its median."""
@@ -84,9 +87,9 @@ class _Invalid(ValueError):
 
 def _number(value: Any, d: ParamDef | None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Invalid(f"must be a number, got {value!r}")
+        raise _Invalid(f"must be a number, got {show(value)}")
     if not math.isfinite(value):
-        raise _Invalid(f"must be a finite number, got {value!r}")
+        raise _Invalid(f"must be a finite number, got {show(value)}")
     if d is not None:
         _bounds(float(value), d)
     return float(value)
@@ -108,7 +111,7 @@ def _scalar_value(value: Any, d: ParamDef) -> Any:
     if d.kind == "choice":
         if value not in d.choices:
             hint = did_you_mean(str(value), d.choices)
-            raise _Invalid(f"value {value!r} is not allowed{hint}; allowed: {', '.join(d.choices)}")
+            raise _Invalid(f"value {show(value)} is not allowed{hint}; allowed: {', '.join(d.choices)}")
         return value
     if isinstance(value, Mapping):
         try:
@@ -131,7 +134,7 @@ def _segments(value: Any, d: ParamDef, *, allow_to: bool) -> tuple[Segment, ...]
     keys = {"from", "to", "value"} if allow_to else {"from", "value"}
     for i, entry in enumerate(value):
         if not isinstance(entry, Mapping):
-            raise _Invalid(f"entry {i + 1} must be a table {{from = \"YYYY-MM\", value = …}}, got {entry!r}")
+            raise _Invalid(f"entry {i + 1} must be a table {{from = \"YYYY-MM\", value = …}}, got {show(entry)}")
         unknown = set(entry) - keys
         if unknown:
             k = sorted(unknown)[0]
@@ -140,7 +143,7 @@ def _segments(value: Any, d: ParamDef, *, allow_to: bool) -> tuple[Segment, ...]
             raise _Invalid(f"entry {i + 1} needs 'from' (YYYY-MM) and 'value'")
         for key in ("from", "to"):
             if key in entry and not is_month(entry[key]):
-                raise _Invalid(f"entry {i + 1} '{key}' = {entry[key]!r} is not a month YYYY-MM")
+                raise _Invalid(f"entry {i + 1} '{key}' = {show(entry[key])} is not a month YYYY-MM")
         start = parse_month(entry["from"])
         end = parse_month(entry["to"]) if "to" in entry else None
         if end is not None and end < start:
@@ -157,7 +160,7 @@ def _segments(value: Any, d: ParamDef, *, allow_to: bool) -> tuple[Segment, ...]
 
 def _series(value: Any, d: ParamDef) -> tuple[float, ...]:
     if not isinstance(value, list) or (d.length is not None and len(value) != d.length):
-        raise _Invalid(f"must be a list of {d.length} numbers, got {value!r}")
+        raise _Invalid(f"must be a list of {d.length} numbers, got {show(value)}")
     return tuple(_number(v, d) for v in value)
 
 
@@ -167,17 +170,17 @@ def _steps(value: Any, d: ParamDef) -> tuple[tuple[float, float], ...]:
     out = []
     for i, entry in enumerate(value):
         if not isinstance(entry, Mapping) or set(entry) != {"from_day", "share"}:
-            raise _Invalid(f"entry {i + 1} must be {{from_day = N, share = 0…1}}, got {entry!r}")
+            raise _Invalid(f"entry {i + 1} must be {{from_day = N, share = 0…1}}, got {show(entry)}")
         day = _number(entry["from_day"], None)
         share = _number(entry["share"], None)
         if day < 1 or day != int(day):
-            raise _Invalid(f"entry {i + 1} from_day must be a whole day >= 1, got {entry['from_day']!r}")
+            raise _Invalid(f"entry {i + 1} from_day must be a whole day >= 1, got {show(entry['from_day'])}")
         if not 0 <= share <= 1:
             raise _Invalid(f"entry {i + 1} share must be within [0, 1], got {share:g}")
         out.append((day, share))
     days = [s[0] for s in out]
     if days != sorted(days) or len(set(days)) != len(days):
-        raise _Invalid(f"from_day must increase strictly, got {days}")
+        raise _Invalid(f"from_day must increase strictly, got {show(days)}")
     return tuple(out)
 
 
@@ -224,6 +227,7 @@ class Parameters:
                 source=spec["source"], value=None, min=spec.get("min"), max=spec.get("max"),
                 choices=tuple(spec.get("choices", ())), length=spec.get("length"),
                 calibrated=bool(spec.get("calibrated", False)),
+                dated=kind in ("number", "choice") and isinstance(spec["value"], list),
             )
             try:
                 defs[name] = replace(d, value=_resolve(spec["value"], d, override=False))
@@ -251,6 +255,10 @@ class Parameters:
         for name, value in overrides.items():
             field_name = f"{prefix}.{name}"
             d = self.check_name(name, file=file, field=field_name)
+            if isinstance(value, list) and d.kind in ("number", "choice") and not d.dated:
+                raise UserError(
+                    f"value {show(value, 60)} is dated, but this parameter holds one value for the whole run; "
+                    f"give a number or a distribution within {_range(d)}", file=file, field=field_name)
             try:
                 new = _resolve(value, d, override=True)
             except _Invalid as exc:

@@ -20,8 +20,11 @@ parameter overrides stack, so a child's dated entry changes only its own period.
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,10 +34,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .baseline import LINES, UNITS
-from .errors import UserError
+from .errors import UserError, clip, show
 from .parameters import Parameters
-from .scenario_types import DistSpec
-from .shocks import SHOCK_TYPES, Shock
+from .parameters import _range as param_range
+from .scenario_types import bounded
+from .shocks import MAX_KEUR, SHOCK_TYPES, Shock
 from .validation import first_error
 
 YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM")]
@@ -49,7 +53,7 @@ class _Strict(BaseModel):
 
 
 FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
-Amount = FiniteNumber | DistSpec
+Amount = bounded(-MAX_KEUR, MAX_KEUR)  # k€: ~30× ETP's whole budget; beyond it a typo or an overflow
 
 
 class Description(_Strict):
@@ -81,7 +85,7 @@ class Adjustment(_Strict):
     label_en: str = Field(min_length=1)
     unit: Literal[UNITS]  # type: ignore[valid-type]
     line: Literal[LINES]  # type: ignore[valid-type]
-    amount_keur: Amount | None = Field(None, description="k€ added to the line's magnitude; a number or a distribution")
+    amount_keur: Amount | None = Field(None, description=f"k€ added to the line's magnitude (−{MAX_KEUR}…{MAX_KEUR}); a number or a distribution")
     derive: Literal[DERIVATIONS] | None = Field(  # type: ignore[valid-type]
         None, description="'staff_htv': staff budget × (HTV forecast / HTV target − 1), from the baseline's person-years"
     )
@@ -199,10 +203,28 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return []
 
 
+def _describe(loc: tuple) -> str | None:
+    """The description (unit, range) of the field at ``loc`` of a scenario file, tags kept."""
+    from .shocks import SHOCK_MODELS
+
+    if len(loc) == 2 and loc[0] == "settings":
+        return Settings.model_fields[loc[1]].description
+    if len(loc) == 3 and loc[0] == "adjustments":
+        return Adjustment.model_fields[loc[2]].description
+    if len(loc) >= 4 and loc[0] == "shocks":
+        model = SHOCK_MODELS[loc[2]]
+        if len(loc) == 4:
+            return model.model_fields[loc[3]].description
+        if len(loc) == 6:  # a row of a list inside a shock
+            row = model.model_fields[loc[3]].annotation.__args__[0]
+            return row.model_fields[loc[5]].description
+    return None
+
+
 def _flatten_parameters(raw: Any, file: str) -> dict[str, Any]:
     """Nested tables (``[parameters.labour]``) become dotted names; distributions stay whole."""
     if not isinstance(raw, Mapping):
-        raise UserError(f"must be a table of name = value, got {raw!r}", file=file, field="parameters")
+        raise UserError(f"must be a table of name = value, got {show(raw)}", file=file, field="parameters")
     out: dict[str, Any] = {}
 
     def walk(prefix: str, node: Mapping[str, Any]) -> None:
@@ -220,7 +242,7 @@ def _flatten_parameters(raw: Any, file: str) -> dict[str, Any]:
 def _check_finite(node: Any, path: str, file: str) -> None:
     # TOML allows nan and inf; no figure in a scenario may be either
     if isinstance(node, float) and not math.isfinite(node):
-        raise UserError(f"value {node!r} is not a finite number", file=file, field=path)
+        raise UserError(f"value {show(node)} is not a finite number", file=file, field=path)
     if isinstance(node, Mapping):
         for k, v in node.items():
             _check_finite(v, f"{path}.{k}" if path else str(k), file)
@@ -229,20 +251,52 @@ def _check_finite(node: Any, path: str, file: str) -> None:
             _check_finite(v, f"{path}[{i}]", file)
 
 
+MAX_FILE_BYTES = 1_000_000  # a scenario is a few kB of text; anything near this is not one
+MAX_DEPTH = 12  # tables and lists inside one another; a scenario needs at most 6
+
+
+def _depth(node: Any) -> int:
+    """How deeply tables and lists nest in ``node`` (without recursion: a hostile file may nest 1 000 deep)."""
+    deepest, stack = 0, [(node, 0)]
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(item, Mapping):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, d + 1) for v in item)
+    return deepest
+
+
 def read_toml(path: Path) -> dict[str, Any]:
+    """A scenario file's TOML as a dict: a regular file of at most 1 MB of UTF-8 text (a BOM is
+    allowed), tables nested at most MAX_DEPTH deep; anything else is a :class:`UserError`."""
     label = str(path)
-    if not path.exists():
-        raise UserError("no such file", file=label)
-    if path.is_dir():
-        raise UserError("is a folder, not a scenario file", file=label)
     try:
-        data = path.read_bytes()
+        st = os.stat(path)  # follows symlinks: what would be read
+    except FileNotFoundError:
+        raise UserError("no such file", file=label) from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a symlink loop
+        raise UserError(f"cannot read the file ({_os_reason(exc)})", file=label) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UserError("is a folder, not a scenario file", file=label)
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block, /dev/zero never ends: refused without reading
+        raise UserError("is not a regular file (a device, pipe or socket); a scenario is a .toml text file", file=label)
+    if st.st_size > MAX_FILE_BYTES:
+        raise UserError(f"is {st.st_size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,} bytes", file=label)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise UserError(f"cannot read the file ({exc.strerror})", file=label) from None
+        raise UserError(f"cannot read the file ({_os_reason(exc)})", file=label) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(f"is over {MAX_FILE_BYTES:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,} bytes", file=label)
     if b"\x00" in data:
         raise UserError("is a binary file, not TOML text", file=label)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # Windows editors write a byte-order mark
     except UnicodeDecodeError:
         raise UserError("is not UTF-8 text", file=label) from None
     if not text.strip():
@@ -251,8 +305,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"is not valid TOML: {exc}", file=label) from None
+    except RecursionError:
+        raise UserError(f"nests lists or tables too deeply (at most {MAX_DEPTH} levels)", file=label) from None
+    if _depth(doc) > MAX_DEPTH:
+        raise UserError(f"nests lists or tables too deeply (at most {MAX_DEPTH} levels)", file=label)
     _check_finite(doc, "", label)
     return doc
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or (isinstance(exc, OSError) and exc.errno == errno.ELOOP):
+        return "a symlink loop"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return clip(str(exc), 60)
 
 
 def scenario_root(path: Path) -> Path:
@@ -267,7 +333,7 @@ def _validate_file(doc: dict[str, Any], label: str) -> ScenarioFile:
     try:
         return ScenarioFile.model_validate(doc)
     except ValidationError as exc:
-        field, msg = first_error(exc, _allowed_keys, tags=SHOCK_TYPES)
+        field, msg = first_error(exc, _allowed_keys, tags=SHOCK_TYPES, describe=_describe)
         raise UserError(msg, file=label, field=field) from None
 
 
@@ -281,23 +347,51 @@ def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+def _extends_target(current: Path, parent: Any, root: Path, label: str) -> Path:
+    """The file ``extends = parent`` in ``current`` names: a .toml file inside the scenario tree."""
+    def refuse(problem: str) -> UserError:
+        shown = show(parent) if not isinstance(parent, str) or len(parent) <= 78 else f"'…{parent[-76:]}'"
+        return UserError(f"value {shown}{problem}", file=label, field="extends")
+
+    if not isinstance(parent, str):
+        raise refuse(" is not a file name")
+    if "\x00" in parent or not parent.strip() or len(parent) > 1024:
+        raise refuse(" is not a file name; give a scenario file such as \"baseline.toml\"")
+    if not parent.endswith(".toml"):
+        raise refuse(" does not name a .toml file; give a scenario file such as \"baseline.toml\"")
+    target = current.parent / parent
+    try:
+        resolved = target.resolve()
+        inside = resolved.is_relative_to(root)
+        if inside:
+            os.stat(target)
+    except FileNotFoundError:
+        raise refuse(f": no such file {target}") from None
+    except (OSError, RuntimeError, ValueError) as exc:  # a name too long, a symlink loop
+        raise refuse(f" cannot be opened ({_os_reason(exc)})") from None
+    if not inside:
+        raise refuse(f" points outside the scenario tree {root}")
+    return target  # a folder, pipe or device is refused by read_toml, naming the parent
+
+
 def load_scenario(path: str | Path, *, params: Parameters | None = None) -> Scenario:
     """Read, merge (``extends``), validate and check a scenario file. Raises :class:`UserError`."""
     path = Path(path)
-    root = scenario_root(path)
     base = params or Parameters.load_default()
     chain: list[Path] = []
     docs: list[tuple[str, dict[str, Any]]] = []
     current: Path | None = path
+    root: Path | None = None
     while current is not None:
-        resolved = current.resolve()
         label = str(current)
+        doc = read_toml(current)  # a missing, unreadable or odd file is refused before its path is resolved
+        resolved = current.resolve()
+        root = root or scenario_root(path)
         if resolved in chain:
             cycle = " → ".join(str(p.name) for p in chain + [resolved])
             raise UserError(f"'extends' makes a cycle: {cycle}", file=str(docs[-1][0]), field="extends")
         if len(chain) >= MAX_EXTENDS_DEPTH:
             raise UserError(f"'extends' chain is longer than {MAX_EXTENDS_DEPTH} files", file=label, field="extends")
-        doc = read_toml(current)
         if "parameters" in doc:
             doc["parameters"] = _flatten_parameters(doc["parameters"], label)
         _validate_file(doc, label)
@@ -307,11 +401,7 @@ def load_scenario(path: str | Path, *, params: Parameters | None = None) -> Scen
         if parent is None:
             current = None
             continue
-        target = (current.parent / parent)
-        if not target.resolve().is_relative_to(root):
-            raise UserError(f"value {parent!r} points outside the scenario tree {root}", file=label, field="extends")
-        if not target.exists():
-            raise UserError(f"value {parent!r}: no such file {target}", file=label, field="extends")
+        target = _extends_target(current, parent, root, label)
         current = target
     docs.reverse()  # parent first
     merged: dict[str, Any] = {}
@@ -328,6 +418,9 @@ def load_scenario(path: str | Path, *, params: Parameters | None = None) -> Scen
         parameter_layers=tuple(layers), chain=tuple(label for label, _ in docs),
     )
     scenario.parameters(base)  # raises UserError naming the file and field of a bad override
+    from .simulate import check_central  # simulate imports this module
+
+    check_central(scenario, base)  # what a run would refuse, `validate` refuses too
     return scenario
 
 
@@ -335,6 +428,8 @@ def scenario_from_dict(doc: Mapping[str, Any], *, id: str = "scenario", label: s
                        params: Parameters | None = None) -> Scenario:
     """Validate a scenario given as a mapping (the app's settings); no ``extends``."""
     doc = dict(doc)
+    if _depth(doc) > MAX_DEPTH:
+        raise UserError(f"nests lists or tables too deeply (at most {MAX_DEPTH} levels)", file=label)
     _check_finite(doc, "", label)
     if "extends" in doc:
         raise UserError("'extends' needs a file; resolve it first", file=label, field="extends")
@@ -358,7 +453,8 @@ def json_schema() -> dict[str, Any]:
     schema["title"] = "etp-ennuste scenario"
     params = Parameters.load_default()
     schema["properties"]["parameters"]["properties"] = {
-        name: {"description": f"{d.description} [{d.unit}] (source: {d.source})".strip()} for name, d in params.defs.items()
+        name: {"description": f"{d.description} [{param_range(d) if d.kind in ('number', 'series') else d.unit}] "
+                              f"(source: {d.source})".strip()} for name, d in params.defs.items()
     }
     schema["properties"]["parameters"]["additionalProperties"] = False
     schema["properties"]["shocks"]["description"] = "Named shocks; 'type' is one of " + ", ".join(SHOCK_TYPES)

@@ -51,10 +51,37 @@ from .baseline import LINES, UNITS
 from .calendar import MonthGrid, parse_month
 from .scenario_types import YearMonth, bounded
 
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Every field has a physically meaningful range (its unit in the field's description). The caps are
+# far above anything Lahti could see — the labour force is about 55 700 persons, ETP's budget about
+# 35 M€ — so they only stop typos and overflow (1e308 persons); the engine's output checks
+# (engine.simulate) catch combinations that still give nonsense.
+MAX_PERSONS = 20_000  # persons: a third of Lahti's labour force (~55 700 in 6/2022)
+MAX_PERSONS_PER_MONTH = 5_000  # persons/month: ~25× the monthly arrivals from Ukraine in 2022
+MAX_SCALE = 5  # × the written figures: a scale is an uncertainty around them, not a new scenario
+MAX_MULTIPLIER = 5  # indirect jobs per direct job; regional input–output multipliers stay below ~2
+MAX_EUR = 100_000  # € a year (or once) per person: ~15× the state's largest compensation rate
+MAX_KEUR_PER_PERSON = 1_000  # k€ per person or person-year
+MAX_KEUR = 1_000_000  # k€ a year on one ledger line: ~30× ETP's whole 2022 budget
+MAX_HTV = 5_000  # person-years: ~25× the TE office staff that moved to Lahti in 2025
+
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Uncertain = bounded()
-UncertainNonNeg = bounded(0)
+
+
+def _within(lo: float, hi: float):
+    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
+
+
+Persons = _within(0, MAX_PERSONS)
+Euros = _within(0, MAX_EUR)
+KeurPerPerson = _within(0, MAX_KEUR_PER_PERSON)
+Keur = _within(0, MAX_KEUR)
+UncertainScale = bounded(0, MAX_SCALE)
+UncertainMultiplier = bounded(0, MAX_MULTIPLIER)
+UncertainPersons = bounded(0, MAX_PERSONS)
+UncertainEuros = bounded(0, MAX_EUR)
+UncertainKeur = bounded(0, MAX_KEUR)
+UncertainSignedKeur = bounded(-MAX_KEUR, MAX_KEUR)
+UncertainHtv = bounded(0, MAX_HTV)
 UncertainShare = bounded(0, 1)
 UncertainPct = bounded(0, 500)
 UncertainDrop = bounded(0, 100)
@@ -66,7 +93,7 @@ class _Strict(BaseModel):
 
 class Point(_Strict):
     month: YearMonth
-    persons: NonNeg
+    persons: Persons = Field(description=f"head count, persons (0…{MAX_PERSONS})")
 
 
 def _in_order(model, first: str, then: str):
@@ -79,7 +106,8 @@ def _in_order(model, first: str, then: str):
 class Period(_Strict):
     start: YearMonth
     end: YearMonth
-    persons_per_month: NonNeg
+    persons_per_month: _within(0, MAX_PERSONS_PER_MONTH) = Field(
+        description=f"arrivals, persons a month (0…{MAX_PERSONS_PER_MONTH})")
 
     _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "end"))
 
@@ -100,9 +128,10 @@ def _months_increasing(points: list[Point]) -> list[Point]:
 class JobsShock(_ShockBase):
     type: Literal["jobs"]
     jobs: list[Point] = Field(min_length=1, description="direct head count by month (linear between points)")
-    scale: Uncertain = Field(1.0, description="multiplies the head count (uncertain)")
-    local_share: UncertainShare = Field(0.6, description="share of hires from the local unemployed (uncertain)")
-    indirect_multiplier: UncertainNonNeg = Field(0.5, description="indirect jobs per direct job (uncertain)")
+    scale: UncertainScale = Field(1.0, description=f"multiplies the head count, × (0…{MAX_SCALE}; uncertain)")
+    local_share: UncertainShare = Field(0.6, description="share of hires from the local unemployed, 0…1 (uncertain)")
+    indirect_multiplier: UncertainMultiplier = Field(
+        0.5, description=f"indirect jobs per direct job (0…{MAX_MULTIPLIER}; uncertain)")
 
     _check = field_validator("jobs")(classmethod(lambda cls, v: _months_increasing(v)))
 
@@ -110,7 +139,7 @@ class JobsShock(_ShockBase):
 class ArrivalsShock(_ShockBase):
     type: Literal["arrivals"]
     arrivals: list[Period] = Field(min_length=1, description="arrivals, persons a month by period")
-    scale: Uncertain = Field(1.0, description="multiplies the arrivals (uncertain)")
+    scale: UncertainScale = Field(1.0, description=f"multiplies the arrivals, × (0…{MAX_SCALE}; uncertain)")
     share_under_7: Share = Field(0.15, description="share of arrivals under 7 years")
     working_age_share: Share = Field(0.6, description="share of arrivals aged 18–64")
     months_to_home_municipality: Annotated[int, Field(ge=0, le=60)] = Field(12, description="months until a home municipality")
@@ -118,10 +147,12 @@ class ArrivalsShock(_ShockBase):
     participation: UncertainShare = Field(0.6, description="share of working-age arrivals who join the labour force (uncertain)")
     unemployed_share: UncertainShare = Field(0.7, description="share of entrants who are unemployed at first (uncertain)")
     compensation_years: Annotated[int, Field(ge=0, le=10)] = 3
-    compensation_7_plus_eur: NonNeg = Field(2300.0, description="€ a year per person aged 7 or over")
-    compensation_under_7_eur: NonNeg = Field(6845.0, description="€ a year per child under 7")
-    initial_assessment_eur: NonNeg = Field(700.0, description="€ per initial assessment, booked when the home municipality is granted")
-    service_cost_eur_per_person_year: UncertainNonNeg = Field(1200.0, description="immigration-service costs while compensated (uncertain)")
+    compensation_7_plus_eur: Euros = Field(2300.0, description=f"€ a year per person aged 7 or over (0…{MAX_EUR})")
+    compensation_under_7_eur: Euros = Field(6845.0, description=f"€ a year per child under 7 (0…{MAX_EUR})")
+    initial_assessment_eur: Euros = Field(
+        700.0, description=f"€ per initial assessment, booked when the home municipality is granted (0…{MAX_EUR})")
+    service_cost_eur_per_person_year: UncertainEuros = Field(
+        1200.0, description=f"immigration-service costs while compensated, € a person-year (0…{MAX_EUR}; uncertain)")
 
 
 class ActivationShock(_ShockBase):
@@ -135,10 +166,12 @@ class ActivationShock(_ShockBase):
 
 class PilotShock(_ShockBase):
     type: Literal["pilot"]
-    persons: UncertainNonNeg = Field(description="long-term unemployed employed over the pilot (uncertain)")
+    persons: UncertainPersons = Field(
+        description=f"long-term unemployed employed over the pilot, persons (0…{MAX_PERSONS}; uncertain)")
     start: YearMonth
     end: YearMonth
-    cost_per_person_keur: NonNeg = Field(0.0, description="k€ per person employed, on tyollisyys purchased services")
+    cost_per_person_keur: KeurPerPerson = Field(
+        0.0, description=f"k€ per person employed, on tyollisyys purchased services (0…{MAX_KEUR_PER_PERSON})")
 
     _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "end"))
 
@@ -157,7 +190,7 @@ class LedgerChange(_Strict):
     year: Annotated[int, Field(ge=2022, le=2035)]
     unit: Literal[UNITS]  # type: ignore[valid-type]
     line: Literal[LINES]  # type: ignore[valid-type]
-    amount_keur: Uncertain
+    amount_keur: UncertainSignedKeur = Field(description=f"k€ on the line, + = more (−{MAX_KEUR}…{MAX_KEUR}; uncertain)")
 
 
 class LedgerShock(_ShockBase):
@@ -168,10 +201,12 @@ class LedgerShock(_ShockBase):
 class ServicesTransferShock(_ShockBase):
     type: Literal["services_transfer"]
     start: YearMonth
-    staff_htv: UncertainNonNeg = Field(description="person-years moving to the city")
-    cost_per_htv_keur: NonNeg = Field(60.0, description="k€ a person-year, with overheads")
-    state_funding_keur: UncertainNonNeg = Field(description="k€ a year of state funding for the services")
-    other_costs_keur: NonNeg = Field(0.0, description="k€ a year of premises, IT and purchased services")
+    staff_htv: UncertainHtv = Field(description=f"person-years moving to the city (0…{MAX_HTV}; uncertain)")
+    cost_per_htv_keur: KeurPerPerson = Field(
+        60.0, description=f"k€ a person-year, with overheads (0…{MAX_KEUR_PER_PERSON})")
+    state_funding_keur: UncertainKeur = Field(
+        description=f"k€ a year of state funding for the services (0…{MAX_KEUR}; uncertain)")
+    other_costs_keur: Keur = Field(0.0, description=f"k€ a year of premises, IT and purchased services (0…{MAX_KEUR})")
 
 
 Shock = Annotated[

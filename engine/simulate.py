@@ -1,6 +1,7 @@
 """Runs the stages in order for N paths: parameters → shocks → labour and TMT paths → ledger → Result."""
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 
@@ -145,8 +146,80 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
         booked_bands=tmt.booked(arr.tmt_cost_bands_keur, grid),
     )
     ledger = forecast_ledger(baseline, scenario, pd, grid, cost, shocks.ledger)
+    check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,
                   labour=labour)
 
 
-__all__ = ["simulate", "grid_for", "check_memory", "estimate_memory_bytes", "LONG_TERM_MONTHS"]
+# Output checks: which inputs move each kind of output (the first one the scenario sets is named)
+_LABOUR_INPUTS = (("labour.labour_force_persons", "labour.inflow_multiplier", "labour.forecast_inflow_persons_per_month",
+                   "labour.inflow_persons_per_month", "labour.", "tmt.initial_billed_"),
+                  ("jobs", "pilot", "arrivals", "downturn", "activation", "services_transfer"))
+_SUSPECTS = {
+    "unemployment_rate_pct": (("labour.labour_force_persons",) + _LABOUR_INPUTS[0], _LABOUR_INPUTS[1]),
+    "activation_rate_pct": (("labour.activation_target_pct",) + _LABOUR_INPUTS[0], ("activation",) + _LABOUR_INPUTS[1]),
+    "labour": _LABOUR_INPUTS,
+    "money": (("tmt.", "ledger.", "labour."), ("ledger", "services_transfer", "arrivals", "pilot", "jobs", "downturn")),
+}
+
+
+def _suspect(scenario: Scenario, kind: str) -> str | None:
+    """The scenario input most likely behind a bad output of ``kind`` (see _SUSPECTS), or None."""
+    params, shock_types = _SUSPECTS[kind]
+    overrides = scenario.merged_overrides()
+    for prefix in params:
+        for name in overrides:
+            if name.startswith(prefix):
+                return f"parameters.{name}"
+    for sid, shock in scenario.shocks.items():
+        if shock.type in shock_types:
+            return f"shocks.{sid}"
+    if kind == "money" and scenario.adjustments:
+        return f"adjustments.{next(iter(scenario.adjustments))}"
+    return None
+
+
+def check_outputs(scenario: Scenario, labour: LabourPaths, ledger) -> None:
+    """Refuse a run whose outputs are not physically possible: any inf/NaN, a rate outside 0–100 %,
+    a stock of persons below 0. Each is a :class:`UserError` naming the likeliest input; the
+    parameter and shock ranges make them rare, this catches combinations of in-range inputs."""
+    tol = 1e-6
+    problems = []
+    for name in ("unemployment_rate_pct", "activation_rate_pct"):
+        a = getattr(labour, name)
+        if not np.isfinite(a).all():
+            problems.append((name, f"the forecast {name} is not a finite number"))
+        elif a.min() < -tol or a.max() > 100 + tol:
+            problems.append((name, f"the forecast {name} reaches {a.min() if a.min() < -tol else a.max():,.1f} %; "
+                                   "a rate must stay within 0–100 %"))
+    for name in ("unemployed", "long_term_unemployed", "tmt_recipients", "exits_to_employment"):
+        a = getattr(labour, name)
+        if not np.isfinite(a).all():
+            problems.append(("labour", f"the forecast {name} is not a finite number"))
+        elif a.min() < -tol:
+            problems.append(("labour", f"the forecast {name} falls to {a.min():,.0f} persons; it must stay ≥ 0"))
+    money = (ledger.lines, ledger.tmt_year, ledger.monthly_revenue, ledger.monthly_costs)
+    if not all(np.isfinite(a).all() for a in money):
+        problems.append(("money", "the forecast money (k€) overflows to inf or NaN"))
+    if problems:
+        kind, what = problems[0]
+        field = _suspect(scenario, kind)
+        hint = "; check this input's value" if field else "; check the scenario's parameters and shocks"
+        raise UserError(what + hint, file=scenario.file, field=field)
+
+
+def check_central(scenario: Scenario, params: Parameters | None = None) -> None:
+    """Everything a run can refuse that needs no Monte Carlo: resolve the parameters by month, compile
+    the shocks and run the central path (~40 ms) through the ledger and the output checks."""
+    simulate(_default_baseline(), scenario, draws=1, seed=0, params=params)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_baseline() -> Baseline:
+    from .baseline import load_baseline
+
+    return load_baseline()
+
+
+__all__ = ["simulate", "grid_for", "check_central", "check_memory", "check_outputs", "estimate_memory_bytes",
+           "LONG_TERM_MONTHS"]

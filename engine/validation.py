@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pydantic import ValidationError
 
 from .distributions import suggest
-from .errors import did_you_mean
+from .errors import clip, did_you_mean, show
 from .scenario_types import YEAR_MONTH_PATTERN
 
 # how pydantic names the alternatives of a union in an error's location
@@ -30,24 +30,27 @@ def _clean_loc(loc: tuple, tags: set[str]) -> tuple:
 
 
 def _show(value) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+    return show(value, 60)
 
 
 def _msg(e: dict) -> str:
-    msg = e["msg"]
+    msg = clip(e["msg"], 200)
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
     return msg
 
 
+_RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
+
+
 def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[str]] | None = None,
-                tags: Iterable[str] = ()) -> tuple[str, str]:
+                tags: Iterable[str] = (), describe: Callable[[tuple], str | None] | None = None) -> tuple[str, str]:
     """(dotted field, message) of the most useful error in ``exc``.
 
     ``allowed_keys(loc)`` lists the keys allowed in the table at ``loc`` (for "did you mean");
-    ``tags`` are tagged-union tags to drop from locations.
+    ``tags`` are tagged-union tags to drop from locations; ``describe(loc)`` gives a field's
+    description (with its unit and range), added to an out-of-range message.
     """
     tags = set(tags)
     errors = exc.errors(include_url=False)
@@ -61,7 +64,7 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
     value = e.get("input")
 
     if typ == "extra_forbidden":
-        key = str(loc[-1])
+        key = clip(str(loc[-1]), 60)
         siblings = sorted(allowed_keys(_strip_branches(tuple(e["loc"]))[:-1])) if allowed_keys else []
         allowed = f"; allowed: {', '.join(siblings)}" if siblings else ""
         return field, f"unknown key '{key}'{did_you_mean(key, siblings)}{allowed}"
@@ -90,7 +93,7 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
                                                         f"allowed: {d.get('ctx', {}).get('expected', '')}")
             return ".".join(str(p) for p in dloc), f"value {_show(d.get('input'))}: {_msg(d)}"
         if number_errors and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return field, f"value {_show(value)}: {_msg(number_errors[0])}"
+            return field, f"value {_show(value)}: {_msg(number_errors[0])}{_unit(number_errors[0], describe)}"
         return field, f"value {_show(value)} is not {DIST_HINT}"
 
     if typ == "string_pattern_mismatch" and e.get("ctx", {}).get("pattern") == YEAR_MONTH_PATTERN:
@@ -101,4 +104,15 @@ def first_error(exc: ValidationError, allowed_keys: Callable[[tuple], Iterable[s
         return field, f"value {_show(value)} is not allowed{did_you_mean(str(value), choices)}; allowed: {expected}"
     if isinstance(value, dict) and typ == "value_error":  # a whole-table check: the message says what is wrong
         return field, _msg(e)
-    return field, f"value {_show(value)}: {_msg(e)}"
+    return field, f"value {_show(value)}: {_msg(e)}{_unit(e, describe)}"
+
+
+def _unit(e: dict, describe: Callable[[tuple], str | None] | None) -> str:
+    """``; <the field's description>`` for an out-of-range number: it carries the unit and range."""
+    if e["type"] not in _RANGE_ERRORS or describe is None:
+        return ""
+    try:
+        text = describe(_strip_branches(tuple(e["loc"])))
+    except (KeyError, IndexError, AttributeError, TypeError):
+        return ""
+    return f" ({text})" if text else ""

@@ -82,6 +82,22 @@ CASES: dict[str, Case] = {
     "extends_outside_tree.toml": Case("extends", ("'../../x.toml'", "outside the scenario tree")),
     "extends_broken_parent.toml": Case("setings", ("unknown key 'setings'", "did you mean 'settings'"), file="parents/typo_parent.toml"),
     "extends_valid_parent_bad_child.toml": Case("parameters.labour.activation_target_pct", ("-5", "out of range", "[0, 80]")),
+    # issue 9: tracebacks before, one line now
+    "ledger_adjustment_line_negative.toml": Case("adjustments.big_cut.amount_keur", ("-1,000,000 k€", "elinvoima 'sales'", "2022 negative", "≥ 0 k€")),
+    "parameter_dated_scalar.toml": Case("parameters.ledger.tmt_appropriation_keur", ("'2023-01'", "is dated", "one value for the whole run", "[0, 15783] k€")),
+    "nesting_deep_array.toml": Case(None, ("nests lists or tables too deeply", "at most 12 levels")),
+    "nesting_dotted_table.toml": Case(None, ("nests lists or tables too deeply", "at most 12 levels")),
+    "nesting_inline_table.toml": Case(None, ("nests lists or tables too deeply", "at most 12 levels")),
+    "extends_nul_byte.toml": Case("extends", ("'a\\x00b.toml'", "is not a file name", "baseline.toml")),
+    "extends_long_name.toml": Case("extends", ("'…aaaa", ".toml'", "file name too long")),
+    "extends_empty.toml": Case("extends", ("value ''", "is not a file name", "baseline.toml")),
+    "extends_dot.toml": Case("extends", ("value '.'", "does not name a .toml file")),
+    # issue 9: accepted before with nonsense output; a range with its unit now
+    "tmt_daily_rate_huge.toml": Case("parameters.tmt.daily_rate_eur", ("1e+308", "out of range", "[0, 200] €/weekday")),
+    "pilot_persons_huge.toml": Case("shocks.pilot.persons", ("1e+308", "less than or equal to 20000", "persons")),
+    "labour_force_too_small.toml": Case("parameters.labour.labour_force_persons", ("2000", "out of range", "[10000, 120000] persons")),
+    "jobs_scale_negative.toml": Case("shocks.fazer.scale", ("-100", "greater than or equal to 0", "0…5")),
+    "output_rate_over_100.toml": Case("parameters.labour.labour_force_persons", ("unemployment_rate_pct reaches", "within 0–100 %")),
     # order checks inside shocks
     "jobs_months_not_increasing.toml": Case("shocks.fazer.jobs", ("months must increase", "'2025-10', '2025-06'")),
     "arrivals_end_before_start.toml": Case("shocks.ukraine.arrivals.0", ("end 2022-03", "start 2022-12", "before")),
@@ -129,6 +145,7 @@ def _assert_refused(outcome: Outcome, *, file: str, field: str | None, words: tu
     assert len(lines) == 1 and err.endswith("\n"), f"stderr is not exactly one line: {err!r}"
     line = lines[0]
     assert line.startswith(PREFIX), line
+    assert len(line) <= 500, f"the message is {len(line)} characters, over 500: {line[:600]!r}"
     assert file in line, f"the message does not name the file {file!r}: {line}"
     if field is not None:
         assert f"field '{field}'" in line, f"the message does not name the field {field!r}: {line}"
@@ -235,8 +252,52 @@ def _unreadable_parent(d: Path):
     return p, None, ("is a folder",), d / "parent.toml"
 
 
+def _fifo(d: Path):
+    # a named pipe would block a reader forever: refused from its file type, never opened
+    p = d / "pipe.toml"
+    os.mkfifo(p)
+    return p, None, ("not a regular file",)
+
+
+def _dev_zero(d: Path):
+    # /dev/zero never ends: refused from its file type, never read (issue 9: `validate /dev/zero` read without limit)
+    p = d / "zero.toml"
+    p.symlink_to("/dev/zero")
+    return p, None, ("not a regular file",)
+
+
+def _too_big(d: Path):
+    # 1.2 MB of comments: refused from its size, not parsed
+    p = d / "big.toml"
+    p.write_text('name = "big"\n' + ("# " + "x" * 97 + "\n") * 12_000)
+    return p, None, ("1,200,013 bytes", "at most 1,000,000 bytes")
+
+
+def _long_list(d: Path):
+    # a 100 000-number list where 12 numbers go (issue 9: a 16.5 MB "line"): the echo is capped
+    p = d / "long.toml"
+    p.write_text('name = "long"\n[parameters]\n"labour.seasonal_exit_shape" = [' + ", ".join(["2.5"] * 100_000) + "]\n")
+    return p, "parameters.labour.seasonal_exit_shape", ("must be a list of 12 numbers", "[2.5, 2.5", "…")
+
+
+def _extends_symlink_loop(d: Path):
+    (d / "loop.toml").symlink_to("loop.toml")
+    p = d / "child.toml"
+    p.write_text('name = "child"\nextends = "loop.toml"\n')
+    return p, "extends", ("'loop.toml'", "symlink loop")
+
+
+def _extends_fifo(d: Path):
+    # a FIFO in the tree hung the run (issue 9)
+    os.mkfifo(d / "pipe.toml")
+    p = d / "child.toml"
+    p.write_text('name = "child"\nextends = "pipe.toml"\n')
+    return p, None, ("not a regular file",), d / "pipe.toml"
+
+
 MADE = {f.__name__.lstrip("_"): f for f in (_empty, _whitespace, _binary, _not_utf8, _folder, _unreadable, _missing,
-                                             _outside_existing, _outside_absolute, _unreadable_parent)}
+                                             _outside_existing, _outside_absolute, _unreadable_parent, _fifo, _dev_zero,
+                                             _too_big, _long_list, _extends_symlink_loop, _extends_fifo)}
 
 
 @pytest.fixture(scope="session")
@@ -287,6 +348,16 @@ def test_validate_with_a_broken_file_exits_2():
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.splitlines()) == 1 and bad in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    # Windows editors write a UTF-8 BOM; it was refused as "Invalid statement (at line 1, column 1)" (issue 9)
+    p = tmp_path / "bom.toml"
+    p.write_bytes("\ufeffname = \"Työllisyys\"\n".encode("utf-8"))
+    proc = subprocess.run([sys.executable, "-m", "engine", "validate", str(p)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"{p}: ok (Työllisyys)\n"
 
 
 def test_validate_accepts_every_shipped_scenario():

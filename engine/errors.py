@@ -24,7 +24,7 @@ def show(value: Any, limit: int = MAX_SHOWN) -> str:
     """A user's value as echoed in a message: its repr, on one line, at most ``limit`` characters.
 
     >>> show("x" * 200)[-4:], len(show("x" * 200))
-    ("xxx…", 80)
+    ('xxx…', 80)
     """
     if isinstance(value, (list, dict)) and len(value) > 50:  # never build the repr of a huge value
         value = type(value)(list(value.items())[:50]) if isinstance(value, dict) else value[:50]

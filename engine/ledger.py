@@ -223,7 +223,9 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
             act = actual.copy()
             act[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
             year_lines = year_lines - act[None]
-        rev[:, in_year] = (year_lines[..., IS_REVENUE].sum(-1) / k)[:, None, :]
-        cost[:, in_year] = (year_lines[..., ~IS_REVENUE].sum(-1) / k)[:, None, :]
+        months = np.flatnonzero(in_year)  # a year's forecast months are a run: a slice, no mask copies
+        months = slice(months[0], months[-1] + 1)
+        rev[:, months] = (year_lines[..., IS_REVENUE].sum(-1) / k)[:, None, :]
+        cost[:, months] = (year_lines[..., ~IS_REVENUE].sum(-1) / k)[:, None, :]
     cost[:, :, TMT_UNIT] += tmt.booked
     return rev, cost, forecast

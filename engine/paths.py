@@ -1,25 +1,29 @@
 """The month loop: labour flows and TMT recipients for every path, in one compiled kernel.
 
 ``run(inputs, paths) -> PathArrays`` moves all paths through the months with the numba kernel
-``_kernel``. Layout: the paths go in blocks of ``LANES`` (64); a block's states are bucket-major,
-``(buckets, LANES)``, so every flow is a loop over buckets with the block's paths innermost, which the
-compiler turns into SIMD over paths; the blocks run in parallel (``prange``). Each path does the same
-arithmetic in the same order whatever block or thread it falls in (a short last block is padded with
-copies of the last path, which are never written), and nothing is summed across paths, so the numbers
-do not depend on the thread count or on how many paths run.
+``_kernel``. Layout: the paths go in blocks of ``LANES`` (64); a block's whole state is one
+``(rows, LANES)`` array (the four stocks by bucket, then one row per per-path quantity), paths innermost,
+so every flow is a loop over buckets whose inner loop over the block's paths the compiler turns into
+SIMD. Each thread (``numba.get_num_threads()``, plain threads: the kernel releases the GIL) takes a run
+of blocks. Each path does the same arithmetic in the same order whatever block or thread it falls in
+(a short last block is padded with copies of the last path, which are never written), and nothing is
+summed across paths, so the numbers do not depend on the thread count or on how many paths run.
 
-Compiled code is cached on disk by numba (next to this file, or in the user's cache folder when the
-install location is read-only), so only the first run after an install compiles (~3–10 s; said once on
-stderr). :mod:`engine.reference` is the same model for one path in plain loops, the oracle for this one.
+Compiled code is cached on disk by numba (in ``engine/__pycache__``, or in the user's cache folder,
+``~/.cache/numba``, when the install location is read-only), so only the first run after an install
+compiles (5–10 s; said once on stderr). :mod:`engine.reference` is the same model for one path in
+plain loops, the oracle for this one.
 """
 from __future__ import annotations
 
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .labour import LONG_TERM_MONTHS, MAX_EXIT
 from .tmt import BANDS, FIRST_BILLED, band_weights
@@ -108,25 +112,32 @@ def run(inp: Inputs, paths: int) -> PathArrays:
         v = getattr(inp, k)
         args.append(np.ascontiguousarray(v, dtype=bool if k == "services_billed" else np.float64))
     te24_months = np.ascontiguousarray(np.asarray(inp.share_U).any(axis=1))
-    _call(*args, te24_months, np.ascontiguousarray(band_weights(len(inp.R0))), *(out[k] for k in OUTPUTS))
+    args += [te24_months, np.ascontiguousarray(band_weights(len(inp.R0)))] + [out[k] for k in OUTPUTS]
+    blocks = (paths + LANES - 1) // LANES
+    threads = max(1, min(numba.get_num_threads(), blocks))
+    cuts = [blocks * j // threads for j in range(threads + 1)]  # a run of blocks per thread
+    _compile_once(args)
+    if threads == 1:
+        _kernel(0, blocks, *args)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda j: _kernel(cuts[j], cuts[j + 1], *args), range(threads)))
     return PathArrays(**out)
 
 
-_first_call = True
+_compiled = False
 
 
-def _call(*args) -> None:
-    """The kernel; the first call in a process says on stderr if it compiled for more than a second."""
-    global _first_call
-    if not _first_call:
-        _kernel(*args)
+def _compile_once(args) -> None:
+    """Compile (or load from the disk cache) before the threads start; say so on stderr if it takes > 1 s."""
+    global _compiled
+    if _compiled:
         return
     start = time.perf_counter()
-    _kernel(*args)
-    _first_call = False
+    _kernel(0, 0, *args)  # no blocks: only the compilation
+    _compiled = True
     took = time.perf_counter() - start
-    compiled = sum(_kernel.stats.cache_misses.values()) > 0
-    if compiled and took > 1.0:
+    if took > 1.0 and sum(_kernel.stats.cache_misses.values()) > 0:
         where = getattr(getattr(_kernel, "_cache", None), "cache_path", None)
         print(f"etp-ennuste: compiled the month kernel in {took:.1f} s (once after install; cached in {where})",
               file=sys.stderr)
@@ -138,17 +149,18 @@ def _at(x, i, t):
     return x[i if x.shape[0] > 1 else 0, t]
 
 
-@njit(cache=True, parallel=True)
-def _kernel(t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
+@njit(cache=True, nogil=True)
+def _kernel(first, last, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
             weekdays, U0, S0, R0, RS0, psi, psi_r, A, eta, inflow, vacancies, season_exit,
             activation, direct_hires, long_term_hires, tmt_exits, tmt_inflow_extra, amount_eur,
             share_R, billed_R, services_billed, share_U, billed_U,
             te24_months, bands_R,
             o_unemployed, o_long_term, o_services, o_exits, o_cost, o_billed, o_bands):
-    """Every block of paths, in parallel (a small driver: the block's loop is compiled once, unparallelised)."""
-    for blk in prange((o_unemployed.shape[0] + LANES - 1) // LANES):
-        _block(np.int64(blk), t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur, weekdays, U0, S0, R0, RS0, psi,
-               psi_r, A, eta, inflow, vacancies, season_exit, activation, direct_hires, long_term_hires, tmt_exits,
+    """Blocks ``first … last − 1`` of paths, one after the other, without the GIL (run() gives each thread
+    a run of blocks: plain threads over a serial kernel compile in half the time of a ``prange`` loop)."""
+    for blk in range(first, last):
+        _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur, weekdays, U0, S0, R0, RS0, psi, psi_r, A,
+               eta, inflow, vacancies, season_exit, activation, direct_hires, long_term_hires, tmt_exits,
                tmt_inflow_extra, amount_eur, share_R, billed_R, services_billed, share_U, billed_U, te24_months,
                bands_R, o_unemployed, o_long_term, o_services, o_exits, o_cost, o_billed, o_bands)
 

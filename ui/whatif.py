@@ -43,7 +43,7 @@ import engine
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios"
 AS_OF = "2022-06"  # the report's as-of month; forecasts start the month after
-DEFAULT_DRAWS = 100  # measured (benchmarks/test_bench_app.py): a slider change reruns in ~140 ms median at 100 paths, ~160 at 200
+DEFAULT_DRAWS = 1000  # measured (benchmarks/test_bench_app.py, compiled kernel): see benchmarks/README.md
 DEFAULT_SEED = 1
 ESTIMATORS = ("report", "run_rate", "blend")
 RULE_SETS = ("r2006", "te24")
@@ -109,7 +109,7 @@ DOMAINS: dict[str, Domain] = {
     "tmt_rules": Domain(options=RULE_SETS, kind="choice"),
     "eco_delay": Domain(0, 3, 1),
     "estimator": Domain(options=ESTIMATORS, kind="choice"),
-    "draws": Domain(1, 2000, 1),
+    "draws": Domain(1, 10000, 1),
     "seed": Domain(0, 2**31 - 1, 1),
 }
 

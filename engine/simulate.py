@@ -56,11 +56,15 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
                     (arr.tmt_cost_keur, start.cost_keur), (arr.tmt_billed, start.billed)):
         a[:, :t0] = past
     arr.tmt_cost_bands_keur[:, :t0] = start.cost_bands_keur
-    lf = np.broadcast_to(prep.inputs.labour_force, arr.unemployed.shape)
+    # the rates in place (the same operations in the same order): no (P, T) temporaries
+    unemployment_rate = np.multiply(arr.unemployed, 100.0)
+    unemployment_rate /= prep.inputs.labour_force
+    activation_rate = np.add(arr.services, arr.unemployed)
+    np.divide(np.multiply(arr.services, 100.0, out=arr.services), activation_rate, out=activation_rate)
+    del prep  # the month loop's inputs, (P, T) arrays, are done with
     labour = LabourPaths(
         unemployed=arr.unemployed, long_term_unemployed=arr.long_term,
-        unemployment_rate_pct=100.0 * arr.unemployed / lf,
-        activation_rate_pct=100.0 * arr.services / (arr.services + arr.unemployed),
+        unemployment_rate_pct=unemployment_rate, activation_rate_pct=activation_rate,
         tmt_recipients=arr.tmt_billed, exits_to_employment=arr.exits_to_work,
     )
     h1_booked = (grid.years == baseline.budget_year) & (grid.month_of_year < 5)  # Jan–May bills

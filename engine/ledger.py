@@ -208,8 +208,10 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
     as_of = baseline.as_of
     forecast = grid.months > as_of
     n = len(grid)
-    rev = np.zeros((draws, n, len(UNITS)))
-    cost = np.zeros((draws, n, len(UNITS)))
+    rev = np.empty((draws, n, len(UNITS)))  # np.empty: huge pages (np.zeros gets 4 kB page faults)
+    cost = np.empty((draws, n, len(UNITS)))
+    rev[:, ~forecast] = 0.0
+    cost[:, ~forecast] = 0.0
     actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
     for y, year in enumerate(years):
         in_year = (grid.years == year) & forecast

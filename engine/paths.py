@@ -98,7 +98,8 @@ ARRAYS = ("weekdays", "U0", "S0", "R0", "RS0", "psi", "psi_r", "A", "eta", "infl
           "activation", "direct_hires", "long_term_hires", "tmt_exits", "tmt_inflow_extra", "amount_eur",
           "share_R", "billed_R", "services_billed", "share_U", "billed_U")
 OUTPUTS = tuple(PathArrays.__dataclass_fields__)
-LANES = 64  # paths per block: SIMD across paths; a block's state (~33 kB) stays in the L1 cache (64: 1.8 s, 16: 0.7 s per 100k)
+MIN_BLOCKS_PER_THREAD = 32  # below ~2 000 paths a thread's start costs more than it saves (the app's 1 000)
+LANES = 64  # paths per block, SIMD across them (one thread, 100k paths: 16 lanes 3.4 s, 32 2.7, 64 1.8, 128 1.7)
 
 
 def run(inp: Inputs, paths: int) -> PathArrays:
@@ -118,7 +119,7 @@ def run(inp: Inputs, paths: int) -> PathArrays:
     te24_months = np.ascontiguousarray(np.asarray(inp.share_U).any(axis=1))
     args += [te24_months, np.ascontiguousarray(band_weights(len(inp.R0)))] + [out[k] for k in OUTPUTS]
     blocks = (paths + LANES - 1) // LANES
-    threads = max(1, min(numba.get_num_threads(), blocks))
+    threads = max(1, min(numba.get_num_threads(), blocks // MIN_BLOCKS_PER_THREAD))
     cuts = [blocks * j // threads for j in range(threads + 1)]  # a run of blocks per thread
     _compile_once(args)
     if threads == 1:

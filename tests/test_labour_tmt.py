@@ -135,21 +135,26 @@ def test_compiled_loop_equals_reference(baseline, scenario):
 
 
 def test_compiled_loop_same_bits_on_one_thread_or_two(baseline):
-    # bit-for-bit: a path's arithmetic does not depend on the thread (or block) it runs in
+    # bit-for-bit: a path's arithmetic does not depend on the thread (or block) it runs in.
+    # 4 200 paths: enough blocks for run() to use two threads
     import numba
 
-    inputs = _inputs(baseline, SCENARIOS / "te24_reform.toml", 300, 11)
+    from engine.paths import LANES, MIN_BLOCKS_PER_THREAD
+
+    n = 4200
+    assert n // LANES >= 2 * MIN_BLOCKS_PER_THREAD
+    inputs = _inputs(baseline, SCENARIOS / "te24_reform.toml", n, 11)
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = run(inputs, 300)
+        one = run(inputs, n)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = run(inputs, 300)
+        two = run(inputs, n)
     finally:
         numba.set_num_threads(before)
     for key in one.__dataclass_fields__:
         assert np.array_equal(getattr(one, key), getattr(two, key)), key
-    # and the first 100 paths alone are the same bits as within the 300 (another block split)
+    # and the first 100 paths alone are the same bits as within the 4 200 (another block split)
     few = run(_inputs(baseline, SCENARIOS / "te24_reform.toml", 100, 11), 100)
     for key in one.__dataclass_fields__:
         assert np.array_equal(getattr(few, key), getattr(one, key)[:100]), key

@@ -139,7 +139,7 @@ def test_compiled_loop_same_bits_on_one_thread_or_two(baseline):
     # 4 200 paths: enough blocks for run() to use two threads
     import numba
 
-    from engine.paths import LANES, MIN_BLOCKS_PER_THREAD
+    from engine.kernel import LANES, MIN_BLOCKS_PER_THREAD
 
     n = 4200
     assert n // LANES >= 2 * MIN_BLOCKS_PER_THREAD

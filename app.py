@@ -15,6 +15,7 @@ KPI cards and the charts live in ``ui/``; this file only lays out the page and k
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -40,6 +41,19 @@ def baseline_data() -> engine.Baseline:
 @st.cache_resource(show_spinner=False)
 def base_scenario(base: str) -> engine.Scenario:
     return engine.load_scenario(FILES[base])
+
+
+@st.cache_resource(show_spinner=False)
+def warm_engine() -> threading.Thread:
+    """Once per server: a 2-path run in the background loads (after an install: compiles) the month
+    kernel while the first page draws its controls."""
+    warm = threading.Thread(target=engine.simulate, args=(baseline_data(), base_scenario(next(iter(FILES))), 2),
+                            daemon=True)
+    warm.start()
+    return warm
+
+
+warm_engine()
 
 
 @st.cache_resource(show_spinner=False)

@@ -28,9 +28,8 @@ STAGES = [
     (1, "shocks (compile_shocks)", [("engine/shocks.py", "compile_shocks")]),
     (1, "inputs.prepare", [("engine/inputs.py", "prepare")]),
     (2, "history + first half-year", [("engine/labour.py", "run_history"), ("engine/inputs.py", "first_half")]),
-    (2, "vacancies (AR(1) noise loop)", [("engine/labour.py", "vacancies")]),
-    (1, "month loop (paths.run)", [("engine/paths.py", "run")]),
-    (2, "cohort steps (labour.cohort_step)", [("engine/labour.py", "cohort_step")]),
+    (2, "vacancies (AR(1) noise by lfilter, product in place)", [("engine/labour.py", "vacancies")]),
+    (1, "month loop (paths.run: the compiled kernel)", [("engine/paths.py", "run")]),
     (1, "ledger (forecast_ledger)", [("engine/ledger.py", "forecast_ledger")]),
     (1, "rest of simulate (TMT booking, stacking, copies)", None),
     (0, "tables", [("engine/result.py", "year_end"), ("engine/result.py", "monthly"),
@@ -62,7 +61,7 @@ def main(argv=None) -> int:
     import engine
 
     baseline, scenario = engine.load_baseline(), engine.load_scenario(args.scenario)
-    engine.simulate(baseline, scenario, draws=10, seed=args.seed).monthly()  # imports and caches out of the way
+    engine.simulate(baseline, scenario, draws=10, seed=args.seed).monthly()  # imports, caches, kernel compile
     prof = cProfile.Profile()
     prof.enable()
     result = engine.simulate(baseline, scenario, draws=args.draws, seed=args.seed)

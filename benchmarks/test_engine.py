@@ -3,10 +3,14 @@ and both against the machine's memory bound.
 
 Targets (for the 2-core reference machine), recorded in ``extra_info``, never asserted:
 
-* ``engine_100k_s``: the full baseline model at 100 000 paths ≤ 0.5 s in one process;
+* ``simulate_100k_s`` ≤ 0.5 s, ``tables_year_end_dev_100k_s`` ≤ 0.2 s more, ``tables_monthly_100k_s`` ≤ 0.5 s
+  more (issue 14); ``engine_100k_s``: all of it (simulate + three tables) in one process;
+* ``simulate_1k_s`` ≤ 10 ms (issue 14);
 * ``paths_linearity``: time(100 000) / time(10 000) within 8…12;
 * ``months_linearity``: [time(full horizon) / time(shorter horizon)] / [forecast months ratio] within 0.8…1.2;
-* ``vectorised_vs_reference``: the vectorised month loop ≥ 500× faster per path than engine.reference;
+* ``vectorised_vs_reference``: the compiled month loop ≥ 2 000× faster per path than engine.reference;
+* ``peak_rss_100k_mb`` ≤ 1 000 MB, ``peak_rss_1m_mb`` ≤ 4 000 MB (a fresh process, benchmarks/peak_rss.py);
+* ``cli_cold_s`` / ``cli_warm_s``: ``ennuste run`` at 1 000 paths with an empty / a filled compile cache;
 * ``memory_bound_*``: measured time ≤ 3× the time to move the run's compulsory bytes at the copy
   bandwidth measured in the same session (``test_copy_bandwidth``).
 
@@ -95,8 +99,8 @@ def check_paths(arr, paths: int, months: int) -> None:
 
 @pytest.mark.benchmark(group="month loop")
 def test_month_loop_vectorised_10k(benchmark, suite, inputs_10k):
-    """``engine.paths.run``: labour flows and TMT cohorts for 10 000 paths over the full horizon, all
-    paths per numpy operation (inputs prepared beforehand). Gives the per-path time that
+    """``engine.paths.run``: labour flows and TMT cohorts for 10 000 paths over the full horizon, the
+    compiled kernel (inputs prepared beforehand). Gives the per-path time that
     ``vectorised_vs_reference`` compares with the scalar oracle."""
     paths = 10_000
     arr = benchmark.pedantic(run, args=(inputs_10k, paths), rounds=3, warmup_rounds=1)
@@ -110,7 +114,7 @@ def test_month_loop_vectorised_10k(benchmark, suite, inputs_10k):
 @pytest.mark.benchmark(group="month loop")
 def test_month_loop_scalar_reference(benchmark, suite, inputs_10k):
     """``engine.reference.run_path``: the same month loop for one path in plain Python (the oracle),
-    12 paths a round. Target ``vectorised_vs_reference``: the vectorised loop ≥ 500× faster per path,
+    12 paths a round. Target ``vectorised_vs_reference``: the compiled loop ≥ 2 000× faster per path,
     both measured in this run on the same inputs."""
     picks = list(range(0, 10_000, 10_000 // 12))[:12]
     slow = benchmark.pedantic(lambda: [reference.run_path(inputs_10k, i) for i in picks], rounds=3)
@@ -123,7 +127,7 @@ def test_month_loop_scalar_reference(benchmark, suite, inputs_10k):
     per_path = suite.seconds(benchmark) / len(picks)
     vec = suite.figures.get("loop_per_path_s")
     suite.record(benchmark, "vectorised_vs_reference", per_path / vec if vec else None, unit="x", kind="min",
-                 limit=500, what="scalar reference time per path / vectorised month loop time per path (10k paths)",
+                 limit=2000, what="scalar reference time per path / compiled month loop time per path (10k paths)",
                  reference_per_path_ms=per_path * 1e3, vectorised_per_path_us=vec * 1e6 if vec else None)
 
 
@@ -209,3 +213,106 @@ def test_full_model_short_horizon(benchmark, suite, baseline, short_scenario):
     suite.record(benchmark, "months_linearity", (t_full / t) / (m_full / months) if t_full else None, unit="",
                  kind="range", lo=0.8, hi=1.2, what="time ratio / forecast-months ratio (2028-12 vs 2025-12, 10k paths)",
                  forecast_months=months, forecast_months_full=m_full)
+
+
+# ------------------------------------------------------------------------------ stages at 100k (issue 14)
+
+
+@pytest.mark.benchmark(group="stages")
+@pytest.mark.parametrize("draws", [1_000, 100_000])
+def test_simulate_only(benchmark, suite, baseline, baseline_scenario, draws):
+    """``engine.simulate`` alone (draws, shocks, history, month kernel, ledger), no tables. Targets:
+    ``simulate_1k_s`` ≤ 10 ms; ``simulate_100k_s`` ≤ 0.5 s."""
+    rounds = 20 if draws == 1_000 else 3
+    result = benchmark.pedantic(engine.simulate, args=(baseline, baseline_scenario), rounds=rounds,
+                                kwargs=dict(draws=draws, seed=SEED), warmup_rounds=1)
+    assert result.labour.unemployed.shape[0] == draws and np.isfinite(result.ledger.lines).all()
+    t = suite.seconds(benchmark)
+    if draws == 1_000:
+        suite.record(benchmark, "simulate_1k_s", t, limit=0.010, what="engine.simulate, 1 000 paths, to 2028-12")
+    else:
+        suite.figures["simulate_100k_result"] = result
+        suite.record(benchmark, "simulate_100k_s", t, limit=0.5, what="engine.simulate, 100 000 paths, to 2028-12")
+
+
+@pytest.mark.benchmark(group="stages")
+@pytest.mark.parametrize("tables", ["year_end+deviations", "monthly"])
+def test_tables_100k(benchmark, suite, baseline, baseline_scenario, tables):
+    """The tables of a 100 000-path result, timed apart from ``simulate``. Targets:
+    ``tables_year_end_dev_100k_s`` ≤ 0.2 s; ``tables_monthly_100k_s`` ≤ 0.5 s."""
+    result = suite.figures.get("simulate_100k_result") or engine.simulate(baseline, baseline_scenario,
+                                                                          draws=100_000, seed=SEED)
+    names = tables.split("+")
+    frames = benchmark.pedantic(lambda: [getattr(result, n)() for n in names], rounds=3)
+    assert all(len(df) > 0 for df in frames)
+    t = suite.seconds(benchmark)
+    if tables == "monthly":
+        suite.record(benchmark, "tables_monthly_100k_s", t, limit=0.5, what="Result.monthly() at 100 000 paths")
+    else:
+        suite.record(benchmark, "tables_year_end_dev_100k_s", t, limit=0.2,
+                     what="Result.year_end() + deviations() at 100 000 paths")
+
+
+# ---------------------------------------------------------------------------- memory and compile cost
+
+
+def _run_json(cmd, env=None, timeout=1800):
+    import json
+    import os
+    import subprocess
+
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    return done, (json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None)
+
+
+@pytest.mark.benchmark(group="memory")
+@pytest.mark.parametrize("draws", [100_000, 1_000_000])
+def test_peak_rss(benchmark, suite, draws):
+    """Peak RSS of a fresh process running simulate + the three tables (benchmarks/peak_rss.py), with
+    the address space capped at 8 GB so a run too big fails instead of crowding the machine. Targets:
+    ``peak_rss_100k_mb`` ≤ 1 000 MB, ``peak_rss_1m_mb`` ≤ 4 000 MB."""
+    import sys
+
+    cmd = [sys.executable, str(suite.root / "benchmarks" / "peak_rss.py"), "--draws", str(draws), "--limit-gb", "8"]
+    out = {}
+    benchmark.pedantic(lambda: out.update(zip(("done", "figures"), _run_json(cmd))), rounds=1)
+    figures = out["figures"]
+    name = "peak_rss_100k_mb" if draws == 100_000 else "peak_rss_1m_mb"
+    limit = 1000 if draws == 100_000 else 4000
+    note = "" if figures else "failed under the 8 GB cap: " + out["done"].stderr.strip().splitlines()[-1][:120]
+    if figures:
+        assert figures["table_rows"] > 0
+    suite.record(benchmark, name, figures["peak_rss_mb"] if figures else None, unit="MB", limit=limit,
+                 what=f"peak RSS, simulate + three tables, {draws} paths, fresh process", note=note,
+                 **(figures or {}))
+
+
+@pytest.mark.benchmark(group="compile")
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_cli_start(benchmark, suite, tmp_path_factory, cache):
+    """``ennuste run scenarios/baseline.toml --draws 1000`` as a fresh process: ``cold`` with an empty
+    compile cache (NUMBA_CACHE_DIR pointing at a new folder: the first run after an install), ``warm``
+    with the cache the cold run filled. Recorded: ``cli_cold_s``, ``cli_warm_s`` (no targets; the
+    difference is the compile cost, paid once)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = tmp_path_factory.getbasetemp() / "numba-cache"
+    script = Path(sys.executable).with_name("ennuste")
+    cmd = [str(script), "run", "scenarios/baseline.toml", "--draws", "1000", "--seed", "1", "--quiet",
+           "--out", str(tmp_path_factory.mktemp("out") / "o")]
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(folder)}
+    if cache == "cold":
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    done = {}
+    benchmark.pedantic(lambda: done.update(r=subprocess.run(cmd, cwd=suite.root, env=env, capture_output=True,
+                                                            text=True)), rounds=1)
+    assert done["r"].returncode == 0, done["r"].stderr
+    if cache == "warm":  # the one stderr line comes on a cold start (if it takes > 1 s), never on a warm one
+        assert "compiled the month kernel" not in done["r"].stderr, done["r"].stderr
+    suite.record(benchmark, f"cli_{cache}_s", suite.seconds(benchmark), kind="info",
+                 what=f"ennuste run baseline --draws 1000, {cache} compile cache, fresh process",
+                 stderr=done["r"].stderr.strip())

@@ -315,14 +315,22 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     trend = vacancy_drift(baseline, pd, grid)
     sd = float(pd.scalar("labour.vacancy_noise_sd")[0])
     ar = float(pd.scalar("labour.vacancy_noise_ar")[0])
-    eps = pd.normals("labour.vacancies", len(grid))
-    z = np.zeros_like(eps)
+    z = pd.normals("labour.vacancies", len(grid))
     start = grid.index(baseline.as_of) + 1
     # z[t] = ar·z[t−1] + sd·eps[t] from z = 0 at the as-of month: lfilter runs the recursion along each
     # path's contiguous row in C (the same products and sums as the plain loop, so the same bits)
-    z[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
-    v = v0 * season * trend * pd.monthly("labour.vacancy_multiplier") * shock_mult * np.exp(z - loading * cycle)
-    return np.maximum(v + shock_vacancies, 0.0)
+    z[:, start:] = lfilter([sd], [1.0, -ar], z[:, start:], axis=1)
+    z[:, :start] = 0.0
+    z -= loading * cycle
+    # the product left to right as before (same bits), in place: one (P, T) array instead of six
+    mult = pd.monthly("labour.vacancy_multiplier")
+    shape = np.broadcast_shapes(trend.shape, mult.shape, np.shape(shock_mult), z.shape, np.shape(shock_vacancies))
+    v = np.multiply(v0 * season, trend, out=np.empty(shape))
+    v *= mult
+    v *= shock_mult
+    v *= np.exp(z, out=z)
+    v += shock_vacancies
+    return np.maximum(v, 0.0, out=v)
 
 
 def business_cycle(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:

@@ -326,8 +326,10 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
     as_of = baseline.as_of
     forecast = grid.months > as_of
     n = len(grid)
-    rev = np.zeros((draws, n, len(UNITS)))
-    cost = np.zeros((draws, n, len(UNITS)))
+    rev = np.empty((draws, n, len(UNITS)))  # np.empty: huge pages (np.zeros gets 4 kB page faults)
+    cost = np.empty((draws, n, len(UNITS)))
+    rev[:, ~forecast] = 0.0
+    cost[:, ~forecast] = 0.0
     actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
     for y, year in enumerate(years):
         in_year = (grid.years == year) & forecast
@@ -341,7 +343,9 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
             act = actual.copy()
             act[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
             year_lines = year_lines - act[None]
-        rev[:, in_year] = (year_lines[..., IS_REVENUE].sum(-1) / k)[:, None, :]
-        cost[:, in_year] = (year_lines[..., ~IS_REVENUE].sum(-1) / k)[:, None, :]
+        months = np.flatnonzero(in_year)  # a year's forecast months are a run: a slice, no mask copies
+        months = slice(months[0], months[-1] + 1)
+        rev[:, months] = (year_lines[..., IS_REVENUE].sum(-1) / k)[:, None, :]
+        cost[:, months] = (year_lines[..., ~IS_REVENUE].sum(-1) / k)[:, None, :]
     cost[:, :, TMT_UNIT] += tmt.booked
     return rev, cost, forecast

@@ -1,17 +1,26 @@
-"""The vectorised month loop: labour flows and TMT recipients for all paths at once.
+"""The month loop: labour flows and TMT recipients for every path, in one compiled kernel.
 
-All per-path arrays carry the paths axis first: states are (paths, buckets), inputs (paths or 1,
-months). The only Python loop is over months; every path moves in the same numpy operation.
-:mod:`engine.reference` is the same model for one path in plain loops, the oracle for this one.
+``run(inputs, paths) -> PathArrays`` moves all paths through the months with the numba kernel in
+:mod:`engine.kernel` (imported on the first run). Layout: the paths go in blocks of ``LANES`` (64); a
+block's whole state is one ``(rows, LANES)`` array (the four stocks by bucket, then one row per per-path
+quantity), paths innermost, so every flow is a loop over buckets whose inner loop over the block's
+paths the compiler turns into SIMD. Each thread (``numba.get_num_threads()``, plain threads: the kernel
+releases the GIL) takes a run of blocks. Each path does the same arithmetic in the same order whatever block or thread it falls in
+(a short last block is padded with copies of the last path, which are never written), and nothing is
+summed across paths, so the numbers do not depend on the thread count or on how many paths run.
+
+Compiled code is cached on disk by numba (in ``engine/__pycache__``, or in the user's cache folder,
+``~/.cache/numba``, when the install location is read-only), so only the first run after an install
+compiles (5–10 s; said once on stderr). :mod:`engine.reference` is the same model for one path in
+plain loops, the oracle for this one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from .labour import LONG_TERM_MONTHS, MAX_EXIT, capped_rates, cohort_step, job_finding, service_inflow_rate
-from .tmt import BANDS, FIRST_BILLED, band_weights
+from .tmt import BANDS, band_weights
 
 
 @dataclass(frozen=True)
@@ -76,84 +85,32 @@ class PathArrays:
     tmt_cost_bands_keur: np.ndarray  # (P, T, 3) by subsidy-day band: under 500, 500–1 000, over 1 000 days
 
 
-PER_PATH = ("A", "eta", "inflow", "vacancies", "activation", "direct_hires", "long_term_hires", "tmt_exits",
-            "labour_force", "tmt_inflow_extra", "amount_eur")
-BLOCK = 1024  # paths moved together: a block's states stay in the CPU cache through the month loop
+# The kernel's arguments, in its order: the Inputs fields it reads (a new input is one name here and one
+# parameter of engine.kernel's _kernel and _block), then the derived arrays run() adds, then the outputs.
+SCALARS = ("t0", "alpha", "kappa", "return_rate", "service_exit", "inflow_ratio", "te24_extra_eur")
+ARRAYS = ("weekdays", "U0", "S0", "R0", "RS0", "psi", "psi_r", "A", "eta", "inflow", "vacancies", "season_exit",
+          "activation", "direct_hires", "long_term_hires", "tmt_exits", "tmt_inflow_extra", "amount_eur",
+          "share_R", "billed_R", "services_billed", "share_U", "billed_U")
+OUTPUTS = tuple(PathArrays.__dataclass_fields__)
 
 
-def run(inp: Inputs, paths: int, block: int = BLOCK) -> PathArrays:
-    """All paths, a block of paths at a time (cache blocking: every block is one vectorised loop;
-    a path's numbers do not depend on the block it falls in)."""
+def run(inp: Inputs, paths: int) -> PathArrays:
+    """All ``paths`` paths through the months ``t0 … T−1``; columns before ``t0`` stay zero."""
+    from . import kernel  # numba loads here, not when the engine is imported (validate, explain stay quick)
+
     T = inp.months
-    out = {k: np.zeros((paths, T)) for k in PathArrays.__dataclass_fields__}
-    out["tmt_cost_bands_keur"] = np.zeros((paths, T, len(BANDS)))
-    for a in range(0, paths, block):
-        z = min(a + block, paths)
-        rows = {k: getattr(inp, k)[a:z] if getattr(inp, k).shape[0] == paths > 1 else getattr(inp, k) for k in PER_PATH}
-        part = _run_block(replace(inp, **rows), z - a)
-        for k, v in part.items():
-            out[k][a:z] = v
+    # np.empty, then the columns the kernel does not write zeroed: numpy asks for transparent huge pages
+    # for an empty array but not for np.zeros (calloc), whose 4 kB page faults cost more than the kernel
+    out = {k: np.empty((paths, T)) for k in OUTPUTS}
+    out["tmt_cost_bands_keur"] = np.empty((paths, T, len(BANDS)))
+    for v in out.values():
+        v[:, :inp.t0] = 0.0
+    args = [int(inp.t0)] + [float(getattr(inp, k)) for k in SCALARS[1:]]
+    # one dtype and layout per argument, whatever the caller built: one compiled signature, cached once
+    for k in ARRAYS:
+        v = getattr(inp, k)
+        args.append(np.ascontiguousarray(v, dtype=bool if k == "services_billed" else np.float64))
+    te24_months = np.ascontiguousarray(np.asarray(inp.share_U).any(axis=1))
+    args += [te24_months, np.ascontiguousarray(band_weights(len(inp.R0)))] + [out[k] for k in OUTPUTS]
+    kernel.run_blocks(paths, args)
     return PathArrays(**out)
-
-
-def _run_block(inp: Inputs, paths: int) -> dict[str, np.ndarray]:
-    T, D, K = inp.months, len(inp.U0), len(inp.R0)
-    L = LONG_TERM_MONTHS
-    U = np.repeat(inp.U0[None], paths, 0)
-    S = np.repeat(inp.S0[None], paths, 0)
-    R = np.repeat(inp.R0[None], paths, 0)
-    RS = np.repeat(inp.RS0[None], paths, 0)
-    # sums over buckets as matrix–vector products (much faster than row sums over a short axis)
-    all_d, long_d = np.ones(D), (np.arange(D) >= L).astype(float)
-    all_k, billed_k = np.ones(K), (np.arange(K) >= FIRST_BILLED).astype(float)
-    keys = [k for k in PathArrays.__dataclass_fields__ if k != "tmt_cost_bands_keur"]
-    rows = {k: np.zeros((T, paths)) for k in keys}  # month-major while filling: each write is contiguous
-    band_rows = np.zeros((T, paths, len(BANDS)))
-    bands_R = band_weights(K)  # (K, 3)
-    te24_months = inp.share_U.any(axis=1)
-    ones = np.ones(paths)
-    for t in range(inp.t0, T):
-        # the city's bill for this benefit month, on the stock at its start
-        per_person = inp.amount_eur[:, t] * inp.weekdays[t] / 1000.0 * ones  # k€ per billed person at share 1
-        weights = inp.share_R[t][:, None] * bands_R  # (K, 3)
-        billed_stock = R + RS if inp.services_billed[t] else R
-        bands = (billed_stock @ weights) * per_person[:, None]
-        billed = billed_stock @ inp.billed_R[t]
-        if te24_months[t]:  # earnings-related recipients: all within their first 400 days
-            US = U + S
-            bands[:, 0] += (US @ inp.share_U[t]) * (per_person + inp.te24_extra_eur * inp.weekdays[t] / 1000.0)
-            billed = billed + US @ inp.billed_U[t]
-
-        # monthly exit probabilities: hires by matching, a shock's direct and long-term hires
-        U_psi = U @ inp.psi
-        U_long = U @ long_d
-        f, f_direct = capped_rates(job_finding(inp.A, inp.vacancies[:, t], U @ all_d, inp.alpha, inp.season_exit[t]) * ones,
-                                   inp.direct_hires[:, t] / np.maximum(U_psi, 1e-9), inp.kappa)
-        per_psi = f * (1.0 + inp.kappa) + f_direct
-        f_long = np.minimum(inp.long_term_hires[:, t] / np.maximum(U_long, 1e-9), MAX_EXIT - per_psi)
-        keep = np.multiply.outer(-per_psi, inp.psi)
-        keep += 1.0
-        keep[:, L:] -= f_long[:, None]
-        s = service_inflow_rate(inp.activation[:, t] * ones, inp.return_rate, inp.service_exit)
-        exits_to_work = (f + f_direct) * U_psi + f_long * U_long + (S @ all_d) * inp.service_exit
-        U, S, aged = cohort_step(U, S, keep, s, inp.return_rate, inp.service_exit, inp.inflow[:, t] * ones)
-
-        # recipients: the jobseekers' rates without the seasonal swing (long spells), a pilot's exits
-        r_per_psi = np.minimum(inp.eta * (f / inp.season_exit[t] * (1.0 + inp.kappa) + f_direct), MAX_EXIT)
-        r_pilot = np.minimum(inp.tmt_exits[:, t] / np.maximum(R @ billed_k, 1e-9), MAX_EXIT - r_per_psi)
-        r_keep = np.multiply.outer(-r_per_psi, inp.psi_r)
-        r_keep += 1.0
-        r_keep[:, FIRST_BILLED:] -= r_pilot[:, None]
-        r_inflow = inp.inflow_ratio * aged[:, L - 1] + inp.tmt_inflow_extra[:, t]
-        R, RS, _ = cohort_step(R, RS, r_keep, s, inp.return_rate, inp.service_exit, r_inflow)
-
-        rows["unemployed"][t] = U @ all_d
-        rows["long_term"][t] = U @ long_d
-        rows["services"][t] = S @ all_d
-        rows["exits_to_work"][t] = exits_to_work
-        rows["tmt_cost_keur"][t] = bands @ np.ones(len(BANDS))
-        rows["tmt_billed"][t] = billed
-        band_rows[t] = bands
-    out = {k: np.ascontiguousarray(v.T) for k, v in rows.items()}
-    out["tmt_cost_bands_keur"] = np.ascontiguousarray(band_rows.transpose(1, 0, 2))
-    return out

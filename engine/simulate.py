@@ -23,12 +23,12 @@ from .shocks import compile_shocks
 MAX_DRAWS = 1_000_000
 
 # Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × draws × grid months.
-# Measured 2026-11-29 (numpy 2.4, pandas 3.1, Python 3.11, Linux) as the peak RSS (ru_maxrss) of
-# `ennuste run scenarios/baseline.toml --jobs 1 --quiet` on its 84-month grid: 349 MiB at 10 000 draws,
-# 1 018 MiB at 50 000, 1 855 MiB at 100 000 (192 MiB at 1 draw): a straight line of 17.55 kB per path,
-# i.e. 209 bytes per path-month, on 181 MiB; rounded up here. The issue's 1 000 000-draw run peaked at
-# 17.4 GB (the line: 17.7 GB). Re-measure when the kernel changes what a run keeps.
-MEMORY_BASE_BYTES = 200 * 2**20
+# Measured 2026-11-29 (numpy 2.4, pandas 3.1, numba, Python 3.11, Linux) as the peak RSS (ru_maxrss) of
+# `ennuste run scenarios/baseline.toml --jobs 1 --quiet` on its 84-month grid, with the compiled kernel
+# and issue 13's model: 296 MiB at 1 draw, 644 MiB at 20 000, 1 161 MiB at 50 000, 1 998 MiB at 100 000:
+# 17.2 kB per path (205 bytes per path-month) on about 300 MiB (numba's import among it); rounded up
+# here. Re-measure when the kernel changes what a run keeps.
+MEMORY_BASE_BYTES = 320 * 2**20
 MEMORY_BYTES_PER_PATH_MONTH = 215
 
 
@@ -128,11 +128,15 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
                     (arr.tmt_cost_keur, start.cost_keur), (arr.tmt_billed, start.billed)):
         a[:, :t0] = past
     arr.tmt_cost_bands_keur[:, :t0] = start.cost_bands_keur
-    lf = np.broadcast_to(prep.inputs.labour_force, arr.unemployed.shape)
+    # the rates in place (the same operations in the same order): no (P, T) temporaries
+    unemployment_rate = np.multiply(arr.unemployed, 100.0)
+    unemployment_rate /= prep.inputs.labour_force
+    activation_rate = np.add(arr.services, arr.unemployed)
+    np.divide(np.multiply(arr.services, 100.0, out=arr.services), activation_rate, out=activation_rate)
+    del prep  # the month loop's inputs, (P, T) arrays, are done with
     labour = LabourPaths(
         unemployed=arr.unemployed, long_term_unemployed=arr.long_term,
-        unemployment_rate_pct=100.0 * arr.unemployed / lf,
-        activation_rate_pct=100.0 * arr.services / (arr.services + arr.unemployed),
+        unemployment_rate_pct=unemployment_rate, activation_rate_pct=activation_rate,
         tmt_recipients=arr.tmt_billed, exits_to_employment=arr.exits_to_work,
     )
     h1_booked = (grid.years == baseline.budget_year) & (grid.month_of_year < 5)  # Jan–May bills

@@ -95,11 +95,13 @@ def booked(benefit_month: np.ndarray, grid: MonthGrid) -> np.ndarray:
     """
     if grid.month_of_year[0] != 0:
         raise ValueError("the TMT grid must start in January")
-    out = np.zeros_like(benefit_month)
+    out = np.empty_like(benefit_month)
     out[:, 1:] = benefit_month[:, :-1]
     moy = grid.month_of_year
-    out[:, moy == 0] = 0.0
-    out[:, moy == 11] += benefit_month[:, moy == 11]
+    for t in np.flatnonzero(moy == 0):  # a column at a time: no (P, T) mask copies
+        out[:, t] = 0.0
+    for t in np.flatnonzero(moy == 11):
+        out[:, t] += benefit_month[:, t]
     return out
 
 

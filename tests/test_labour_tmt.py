@@ -106,23 +106,55 @@ def test_tables_leave_the_paths_alone(baseline, baseline_scenario):
 
 
 def test_paths_do_not_depend_on_how_many_are_drawn(baseline, baseline_scenario, mc):
-    # a path's draws come from keyed streams, whatever the count; only the last bits of the sums
-    # can differ (BLAS kernels add a block of 50 rows in another order than one of 400)
+    # a path's draws come from keyed streams, whatever the count, and the month kernel does each path's
+    # arithmetic alone (no sums across paths): the same bits
     few = engine.simulate(baseline, baseline_scenario, draws=50, seed=7)
-    np.testing.assert_allclose(few.labour.unemployed, mc.labour.unemployed[:50], rtol=1e-12)
-    np.testing.assert_allclose(few.ledger.monthly_tmt, mc.ledger.monthly_tmt[:50], rtol=1e-12)
+    np.testing.assert_array_equal(few.labour.unemployed, mc.labour.unemployed[:50])
+    np.testing.assert_array_equal(few.ledger.monthly_tmt, mc.ledger.monthly_tmt[:50])
 
 
-@pytest.mark.parametrize("scenario", ["baseline.toml", "te24_reform.toml"])
-def test_vectorised_equals_reference(baseline, scenario):
-    sc = engine.load_scenario(SCENARIOS / scenario)
-    params = sc.parameters()
+def _inputs(baseline, scenario_file, draws, seed):
+    sc = engine.load_scenario(scenario_file)
     grid = grid_for(baseline, sc)
-    pd = params.sample(grid, 6, 3)
-    prep = prepare(baseline, pd, grid, compile_shocks(sc, baseline, pd, grid))
-    fast = run(prep.inputs, 6)
-    for i in (0, 2, 5):
-        slow = reference.run_path(prep.inputs, i)
+    pd = sc.parameters().sample(grid, draws, seed)
+    return prepare(baseline, pd, grid, compile_shocks(sc, baseline, pd, grid)).inputs
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.toml")))
+def test_compiled_loop_equals_reference(baseline, scenario):
+    # the compiled month kernel against engine.reference (the model in plain loops, one path at a time),
+    # every bundled scenario: within 1e-9 relative (what a float sum taken in another order can change).
+    # 70 paths: a full block of 64 and a short one; paths at both ends of each block
+    inputs = _inputs(baseline, SCENARIOS / scenario, 70, 3)
+    fast = run(inputs, 70)
+    for i in (0, 5, 63, 64, 69):
+        slow = reference.run_path(inputs, i)
         for key, series in slow.items():
             np.testing.assert_allclose(getattr(fast, key)[i], np.asarray(series),
                                        rtol=1e-9, atol=1e-9, err_msg=f"{scenario} path {i} {key}")
+
+
+def test_compiled_loop_same_bits_on_one_thread_or_two(baseline):
+    # bit-for-bit: a path's arithmetic does not depend on the thread (or block) it runs in.
+    # 4 200 paths: enough blocks for run() to use two threads
+    import numba
+
+    from engine.kernel import LANES, MIN_BLOCKS_PER_THREAD
+
+    n = 4200
+    assert n // LANES >= 2 * MIN_BLOCKS_PER_THREAD
+    inputs = _inputs(baseline, SCENARIOS / "te24_reform.toml", n, 11)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run(inputs, n)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = run(inputs, n)
+    finally:
+        numba.set_num_threads(before)
+    for key in one.__dataclass_fields__:
+        assert np.array_equal(getattr(one, key), getattr(two, key)), key
+    # and the first 100 paths alone are the same bits as within the 4 200 (another block split)
+    few = run(_inputs(baseline, SCENARIOS / "te24_reform.toml", 100, 11), 100)
+    for key in one.__dataclass_fields__:
+        assert np.array_equal(getattr(few, key), getattr(one, key)[:100]), key

@@ -48,7 +48,7 @@ SCENARIO_DIR = ROOT / "scenarios"
 BASELINE = engine.load_baseline()
 AS_OF = str(BASELINE.as_of)  # the report's as-of month (YYYY-MM); forecasts start the month after
 FIRST_YEAR_AFTER = BASELINE.budget_year + 1  # the first year a what-if can move events into
-DEFAULT_DRAWS = 100  # measured (benchmarks/test_bench_app.py): a slider change reruns in ~140 ms median at 100 paths, ~160 at 200
+DEFAULT_DRAWS = 1000  # measured (benchmarks/test_bench_app.py, compiled kernel): see benchmarks/README.md
 DEFAULT_SEED = 1
 ESTIMATORS = engine.ESTIMATORS
 RULE_SETS = engine.Parameters.load_default()["tmt.rule_set"].choices
@@ -112,7 +112,7 @@ DOMAINS: dict[str, Domain] = {
     "tmt_rules": Domain(options=RULE_SETS, kind="choice"),
     "eco_delay": Domain(0, 3, 1),
     "estimator": Domain(options=ESTIMATORS, kind="choice"),
-    "draws": Domain(1, 2000, 1),
+    "draws": Domain(1, 10000, 1),
     "seed": Domain(0, 2**31 - 1, 1),
 }
 

@@ -1,0 +1,243 @@
+"""The compiled month kernel behind :func:`engine.paths.run` (numba; see that module for the layout).
+
+Arguments are positional, in the order of ``engine.paths.SCALARS``, ``ARRAYS``, then ``te24_months``,
+``bands_R`` and the outputs of ``engine.paths.OUTPUTS``. Imported only when a run needs it, so that
+``import engine`` does not load numba.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+from numba import njit
+
+from .labour import LONG_TERM_MONTHS, MAX_EXIT
+from .tmt import FIRST_BILLED
+
+MIN_BLOCKS_PER_THREAD = 32  # below ~2 000 paths a thread's start costs more than it saves (the app's 1 000)
+LANES = 64  # paths per block, SIMD across them (one thread, 100k paths: 16 lanes 3.4 s, 32 2.7, 64 1.8, 128 1.7)
+
+
+def run_blocks(paths: int, args: list) -> None:
+    """Fill the outputs in ``args`` for ``paths`` paths: a run of blocks per thread, or one thread."""
+    blocks = (paths + LANES - 1) // LANES
+    threads = max(1, min(numba.get_num_threads(), blocks // MIN_BLOCKS_PER_THREAD))
+    cuts = [blocks * j // threads for j in range(threads + 1)]
+    _compile_once(args)
+    if threads == 1:
+        _kernel(0, blocks, *args)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda j: _kernel(cuts[j], cuts[j + 1], *args), range(threads)))
+
+
+_compiled = False
+
+
+def _compile_once(args) -> None:
+    """Compile (or load from the disk cache) before the threads start; say so on stderr if it takes > 1 s."""
+    global _compiled
+    if _compiled:
+        return
+    start = time.perf_counter()
+    _kernel(0, 0, *args)  # no blocks: only the compilation
+    _compiled = True
+    took = time.perf_counter() - start
+    if took > 1.0 and sum(_kernel.stats.cache_misses.values()) > 0:
+        where = getattr(getattr(_kernel, "_cache", None), "cache_path", None)
+        print(f"etp-ennuste: compiled the month kernel in {took:.1f} s (once after install; cached in {where})",
+              file=sys.stderr)
+
+
+@njit
+def _at(x, i, t):
+    """x[i, t] of a (P|1, T) array: one row shared by every path, or a row per path."""
+    return x[i if x.shape[0] > 1 else 0, t]
+
+
+@njit(cache=True, nogil=True)
+def _kernel(first, last, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
+            weekdays, U0, S0, R0, RS0, psi, psi_r, A, eta, inflow, vacancies, season_exit,
+            activation, direct_hires, long_term_hires, tmt_exits, tmt_inflow_extra, amount_eur,
+            share_R, billed_R, services_billed, share_U, billed_U,
+            te24_months, bands_R,
+            o_unemployed, o_long_term, o_services, o_exits, o_cost, o_billed, o_bands):
+    """Blocks ``first … last − 1`` of paths, one after the other, without the GIL (run() gives each thread
+    a run of blocks: plain threads over a serial kernel compile in half the time of a ``prange`` loop)."""
+    for blk in range(first, last):
+        _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur, weekdays, U0, S0, R0, RS0, psi, psi_r, A,
+               eta, inflow, vacancies, season_exit, activation, direct_hires, long_term_hires, tmt_exits,
+               tmt_inflow_extra, amount_eur, share_R, billed_R, services_billed, share_U, billed_U, te24_months,
+               bands_R, o_unemployed, o_long_term, o_services, o_exits, o_cost, o_billed, o_bands)
+
+
+@njit(cache=True)
+def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
+            weekdays, U0, S0, R0, RS0, psi, psi_r, A, eta, inflow, vacancies, season_exit,
+            activation, direct_hires, long_term_hires, tmt_exits, tmt_inflow_extra, amount_eur,
+            share_R, billed_R, services_billed, share_U, billed_U,
+            te24_months, bands_R,
+            o_unemployed, o_long_term, o_services, o_exits, o_cost, o_billed, o_bands):
+    """Paths ``blk·LANES … blk·LANES + LANES − 1`` through months t0 … T−1 (the model as engine.reference).
+
+    All of the block's state is one (rows, LANES) array: the stocks by bucket, then one row per per-path
+    quantity. One base array lets the compiler prove that the rows do not overlap, so every loop over
+    the lanes becomes SIMD without runtime alias checks.
+    """
+    P, T = o_unemployed.shape
+    D, K = U0.shape[0], R0.shape[0]
+    L, FB, W = LONG_TERM_MONTHS, FIRST_BILLED, LANES
+    stay_s = 1.0 - r - e_s
+    # row offsets: stocks (U, S by months unemployed; R, RS by subsidy months), then the per-path rows
+    U_, S_ = 0, D
+    R_, RS_ = 2 * D, 2 * D + K
+    B0 = 2 * D + 2 * K  # bands 0…2
+    BILLED, PP, UALL, UPSI, ULONG, SALL, RBILL = B0 + 3, B0 + 4, B0 + 5, B0 + 6, B0 + 7, B0 + 8, B0 + 9
+    F, FD, PERPSI, FLONG, SV, EXITS = B0 + 10, B0 + 11, B0 + 12, B0 + 13, B0 + 14, B0 + 15
+    RPP, RPILOT = B0 + 16, B0 + 17
+    CARRY = B0 + 18  # the previous bucket's ageing flow (the month's inflow for bucket 0)
+    AGL, SCRATCH = B0 + 19, B0 + 20  # the flow reaching 12 months unemployed; a row for writes not needed
+    x = np.empty((B0 + 21, W))
+    lane = np.empty(W, np.int64)  # path of each lane; a short last block repeats the last path
+    for w in range(W):
+        lane[w] = min(blk * W + w, P - 1)
+    for d in range(D):
+        for w in range(W):
+            x[U_ + d, w] = U0[d]
+            x[S_ + d, w] = S0[d]
+    for k in range(K):
+        for w in range(W):
+            x[R_ + k, w] = R0[k]
+            x[RS_ + k, w] = RS0[k]
+    # the stocks' sums at the start of the first month; later months carry them from the month before
+    for w in range(W):
+        x[UALL, w] = x[UPSI, w] = x[ULONG, w] = x[SALL, w] = x[RBILL, w] = 0.0
+    for d in range(D):
+        for w in range(W):
+            x[UALL, w] += x[U_ + d, w]
+            x[UPSI, w] += x[U_ + d, w] * psi[d]
+            x[SALL, w] += x[S_ + d, w]
+    for d in range(L, D):
+        for w in range(W):
+            x[ULONG, w] += x[U_ + d, w]
+    for k in range(FB, K):
+        for w in range(W):
+            x[RBILL, w] += x[R_ + k, w]
+    for t in range(t0, T):
+        # the city's bill for this benefit month, on the stock at its start
+        for w in range(W):
+            x[PP, w] = amount_eur[lane[w] if amount_eur.shape[0] > 1 else 0, t] * weekdays[t] / 1000.0
+            x[B0, w] = x[B0 + 1, w] = x[B0 + 2, w] = x[BILLED, w] = 0.0
+        for k in range(K):
+            w0, w1, w2 = share_R[t, k] * bands_R[k, 0], share_R[t, k] * bands_R[k, 1], share_R[t, k] * bands_R[k, 2]
+            bk = billed_R[t, k]
+            if services_billed[t]:
+                for w in range(W):
+                    people = x[R_ + k, w] + x[RS_ + k, w]
+                    x[B0, w] += people * w0
+                    x[B0 + 1, w] += people * w1
+                    x[B0 + 2, w] += people * w2
+                    x[BILLED, w] += people * bk
+            else:
+                for w in range(W):
+                    people = x[R_ + k, w]
+                    x[B0, w] += people * w0
+                    x[B0 + 1, w] += people * w1
+                    x[B0 + 2, w] += people * w2
+                    x[BILLED, w] += people * bk
+        for b in range(3):
+            for w in range(W):
+                x[B0 + b, w] *= x[PP, w]
+        if te24_months[t]:  # earnings-related recipients: all within their first 400 days
+            extra = te24_extra_eur * weekdays[t] / 1000.0
+            for w in range(W):
+                x[SCRATCH, w] = 0.0  # here: the share-weighted head count
+            for d in range(D):
+                sh, bu = share_U[t, d], billed_U[t, d]
+                for w in range(W):
+                    us = x[U_ + d, w] + x[S_ + d, w]
+                    x[SCRATCH, w] += us * sh
+                    x[BILLED, w] += us * bu
+            for w in range(W):
+                x[B0, w] += x[SCRATCH, w] * (x[PP, w] + extra)
+
+        # monthly exit probabilities: hires by matching, a shock's direct and long-term hires
+        for w in range(W):
+            i = lane[w]
+            f = (A[i if A.shape[0] > 1 else 0] * (max(_at(vacancies, i, t), 0.0) / max(x[UALL, w], 1e-9))
+                 ** (1.0 - alpha) * season_exit[t])
+            fd = _at(direct_hires, i, t) / max(x[UPSI, w], 1e-9)
+            scale = min(1.0, MAX_EXIT / max(f * (1.0 + kappa) + fd, 1e-12))
+            x[F, w], x[FD, w] = f * scale, fd * scale
+        for w in range(W):
+            i = lane[w]
+            f, fd = x[F, w], x[FD, w]
+            per_psi = f * (1.0 + kappa) + fd
+            x[PERPSI, w] = per_psi
+            x[FLONG, w] = min(_at(long_term_hires, i, t) / max(x[ULONG, w], 1e-9), MAX_EXIT - per_psi)
+            a = min(max(_at(activation, i, t), 0.0), 0.95)
+            x[SV, w] = min(a / (1.0 - a) * (r + e_s), 0.95)
+            x[EXITS, w] = (f + fd) * x[UPSI, w] + x[FLONG, w] * x[ULONG, w] + x[SALL, w] * e_s
+            rpp = min(eta[i if eta.shape[0] > 1 else 0] * (f / season_exit[t] * (1.0 + kappa) + fd), MAX_EXIT)
+            x[RPP, w] = rpp
+            x[RPILOT, w] = min(_at(tmt_exits, i, t) / max(x[RBILL, w], 1e-9), MAX_EXIT - rpp)
+
+        # unemployed and services (labour.cohort_step): exits, a share to services, the rest ages a month;
+        # bucket by bucket in one pass, summing the new stocks on the way (next month's start sums). The
+        # bucket's role is a 0/1 factor, not a branch, so the lane loop stays SIMD (x − 0·y and x + 0 are x).
+        for w in range(W):
+            x[UALL, w] = x[UPSI, w] = x[ULONG, w] = x[SALL, w] = 0.0
+            x[CARRY, w] = _at(inflow, lane[w], t)
+        for d in range(D):
+            p = psi[d]
+            long = 1.0 if d >= L else 0.0
+            last = 1.0 if d == D - 1 else 0.0
+            row = AGL if d == L - 1 else SCRATCH
+            for w in range(W):
+                kept = x[U_ + d, w] * (-x[PERPSI, w] * p + 1.0 - long * x[FLONG, w])
+                to_s = kept * x[SV, w]
+                aged = kept - to_s
+                new_u = x[S_ + d, w] * r + x[CARRY, w] + last * aged  # back from services at their duration
+                new_s = x[S_ + d, w] * stay_s + to_s
+                x[row, w] = aged
+                x[CARRY, w] = aged
+                x[U_ + d, w] = new_u
+                x[S_ + d, w] = new_s
+                x[UALL, w] += new_u
+                x[UPSI, w] += new_u * p
+                x[SALL, w] += new_s
+                x[ULONG, w] += long * new_u
+
+        # recipients: the jobseekers' rates without the seasonal swing (long spells), a pilot's exits; their
+        # inflow is the people reaching 12 months unemployed and a shock's arrivals
+        for w in range(W):
+            x[RBILL, w] = 0.0
+            x[CARRY, w] = inflow_ratio * x[AGL, w] + _at(tmt_inflow_extra, lane[w], t)
+        for k in range(K):
+            p = psi_r[k]
+            pilot = 1.0 if k >= FB else 0.0
+            last = 1.0 if k == K - 1 else 0.0
+            for w in range(W):
+                kept = x[R_ + k, w] * (-x[RPP, w] * p + 1.0 - pilot * x[RPILOT, w])
+                to_s = kept * x[SV, w]
+                aged = kept - to_s
+                new_r = x[RS_ + k, w] * r + x[CARRY, w] + last * aged
+                x[CARRY, w] = aged
+                x[RS_ + k, w] = x[RS_ + k, w] * stay_s + to_s
+                x[R_ + k, w] = new_r
+                x[RBILL, w] += pilot * new_r
+
+        for w in range(W):
+            if blk * W + w < P:
+                i = lane[w]
+                o_unemployed[i, t] = x[UALL, w]
+                o_long_term[i, t] = x[ULONG, w]
+                o_services[i, t] = x[SALL, w]
+                o_exits[i, t] = x[EXITS, w]
+                o_cost[i, t] = x[B0, w] + x[B0 + 1, w] + x[B0 + 2, w]
+                o_billed[i, t] = x[BILLED, w]
+                for b in range(3):
+                    o_bands[i, t, b] = x[B0 + b, w]

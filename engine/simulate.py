@@ -23,11 +23,11 @@ from .shocks import compile_shocks
 MAX_DRAWS = 1_000_000
 
 # Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × draws × grid months.
-# Measured 2026-11-29 (numpy 2.4, pandas 3.1, numba, Python 3.11, Linux) as the peak RSS (ru_maxrss) of
+# Measured 2026-11-29 (numpy 2.4, pandas 3.1, numba, Python 3.11, Linux) as the peak RSS (VmHWM) of
 # `ennuste run scenarios/baseline.toml --jobs 1 --quiet` on its 84-month grid, with the compiled kernel
 # and issue 13's model: 296 MiB at 1 draw, 644 MiB at 20 000, 1 161 MiB at 50 000, 1 998 MiB at 100 000:
 # 17.2 kB per path (205 bytes per path-month) on about 300 MiB (numba's import among it); rounded up
-# here. The first run after install also compiles the month kernel (LLVM, about 0.5 GB more, once).
+# here.
 # Re-measure when the kernel changes what a run keeps.
 MEMORY_BASE_BYTES = 320 * 2**20
 MEMORY_BYTES_PER_PATH_MONTH = 215

@@ -160,6 +160,11 @@ def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
     ``sd`` is the relative standard deviation of that remainder (``ledger.{revenue,costs}_remainder_sd_pct``,
     sized from the data: see parameters.toml) and ``z`` one standard normal per path, unit and side (revenue
     or costs): a unit over- or underspends as a whole, so its cost lines move together. 1 on the central path.
+
+    Antithetic pairs: path 2k+1 takes the mirror image of path 2k's draw (u → 1 − u, so z → −z). Each path's
+    draw is still a standard normal that depends only on its index, but the noise averages out exactly over
+    each pair, so a run's mean stays on the forecast the planner reads, not ±0.1 M€ of sampling error
+    (1 000 paths, seed 1: the elinvoima costs' mean was 119 k€ below the central path's 9 552).
     """
     if pd.central:
         return np.ones((1, len(UNITS), len(LINES)))
@@ -168,6 +173,7 @@ def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
         sd = pd.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
         for u, unit in enumerate(UNITS):
             u01 = np.clip(pd.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
+            u01[1::2] = 1.0 - u01[0::2][: pd.draws // 2]
             z[:, u, mask] = sd * norm.ppf(u01)[:, None]
     return np.maximum(1.0 + z, 0.0)
 

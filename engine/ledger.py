@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from .baseline import COST_LINES, LINES, REVENUE_LINES, UNITS, Baseline
+from .baseline import LINES, REVENUE_LINES, UNITS, Baseline
 from .calendar import MonthGrid
 from .errors import UserError
 from .parameters import ParamDraws, Parameters
@@ -154,20 +154,20 @@ def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     return actual
 
 
-def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
+def remainder_multiplier(pdraws: ParamDraws) -> np.ndarray:
     """(draws|1, units, lines) factor on each line's part of the budget year not yet booked: ``max(1 + sd·z, 0)``.
 
     ``sd`` is the relative standard deviation of that remainder (``ledger.{revenue,costs}_remainder_sd_pct``,
     sized from the data: see parameters.toml) and ``z`` one standard normal per path, unit and side (revenue
     or costs): a unit over- or underspends as a whole, so its cost lines move together. 1 on the central path.
     """
-    if pd.central:
+    if pdraws.central:
         return np.ones((1, len(UNITS), len(LINES)))
-    z = np.empty((pd.draws, len(UNITS), len(LINES)))
+    z = np.empty((pdraws.draws, len(UNITS), len(LINES)))
     for side, mask in SIDES:
-        sd = pd.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
+        sd = pdraws.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
         for u, unit in enumerate(UNITS):
-            u01 = np.clip(pd.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
+            u01 = np.clip(pdraws.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
             z[:, u, mask] = sd * norm.ppf(u01)[:, None]
     return np.maximum(1.0 + z, 0.0)
 
@@ -184,7 +184,7 @@ def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     return float(budget * (h.actual_or_forecast[-1] / h.target[-1] - 1.0))
 
 
-def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid: MonthGrid, tmt: TmtCost,
+def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, grid: MonthGrid, tmt: TmtCost,
                     shock_effects=()) -> LedgerForecast:
     years = np.unique(grid.years)
     by = baseline.budget_year
@@ -195,16 +195,16 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
 
     # index(year): product of (1 + index_pct/100) over the years after the budget year; (draws|1, years)
     jan = grid.month_of_year == 0
-    idx_pct = pd.monthly("ledger.index_pct")[:, jan]  # value in force each January
+    idx_pct = pdraws.monthly("ledger.index_pct")[:, jan]  # value in force each January
     steps = np.where(years[None, :] > by, 1.0 + idx_pct / 100.0, 1.0)
     growth = np.cumprod(steps, axis=1)
     plan = plan_growth(years, by)  # (years,) the budget's own indexing: fixed, the same on every path
 
-    appropriation = pd.scalar("ledger.tmt_appropriation_keur")  # (draws|1,)
+    appropriation = pdraws.scalar("ledger.tmt_appropriation_keur")  # (draws|1,)
     budget_nt, run_rate_nt, budget_full = _bases(baseline, tmt, appropriation)
     base = w * budget_nt + (1.0 - w) * run_rate_nt  # (draws|1, units, lines)
 
-    draws = pd.draws
+    draws = pdraws.draws
     lines = np.broadcast_to(base[:, None] * growth[:, :, None, None], (draws, n_years, len(UNITS), len(LINES))).copy()
     budget = budget_full[0][None] * plan[:, None, None]  # (years, units, lines): a plan, not a draw
 
@@ -220,7 +220,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
             elif isinstance(adj.amount_keur, float):
                 amount = np.full(1, adj.amount_keur)
             else:
-                amount = adj.amount_keur.distribution().ppf(pd.uniforms(f"adjustments.{adj_id}.{year}"))
+                amount = adj.amount_keur.distribution().ppf(pdraws.uniforms(f"adjustments.{adj_id}.{year}"))
             lines[:, y, u, ln] += w * amount
             sign = 1.0 if IS_REVENUE[ln] else -1.0
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,
@@ -228,9 +228,9 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
 
     # The part of the budget year not yet booked is uncertain (estimator, adjustments and all); a path's
     # level carries into the later years. What is booked (Jan–Jun) is not. The TMT has its own model.
-    if not pd.central:
+    if not pdraws.central:
         fc = lines[:, 0]  # (draws, units, lines): years[0] is the budget year
-        new = fc + (remainder_multiplier(pd) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
+        new = fc + (remainder_multiplier(pdraws) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
         level = np.divide(new, fc, out=np.ones_like(fc), where=fc > 0)
         lines[:, 0] = new
         lines[:, 1:] *= level[:, None]

@@ -15,9 +15,8 @@ Labour rows use unit ``lahti``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -246,11 +245,3 @@ class Result:
                 rows.add([(sid, int(year), unit, "total_deviation", "Poikkeama yhteensä", "Deviation, total")], tot)
         return rows.frame(("scenario", "year", "unit", "driver", "label_fi", "label_en"))
 
-
-def combine(results: Iterable[Result]) -> dict[str, pd.DataFrame]:
-    results = list(results)
-    return {
-        "year_end": pd.concat([r.year_end() for r in results], ignore_index=True),
-        "monthly": pd.concat([r.monthly() for r in results], ignore_index=True),
-        "deviations": pd.concat([r.deviations() for r in results], ignore_index=True),
-    }

@@ -110,9 +110,9 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
     params = scenario.parameters(params)
-    pd = params.sample(grid, draws, seed)
-    shocks = compile_shocks(scenario, baseline, pd, grid)
-    prep = prepare(baseline, pd, grid, shocks)
+    pdraws = params.sample(grid, draws, seed)
+    shocks = compile_shocks(scenario, baseline, pdraws, grid)
+    prep = prepare(baseline, pdraws, grid, shocks)
     arr = run(prep.inputs, draws)
     # arrivals on the subsidy from day 1 are billed as their own cohorts (engine.inputs), outside the loop
     arr.tmt_cost_bands_keur[:] += prep.arrivals_tmt_bands_keur
@@ -149,7 +149,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
         booked_h1_prev=baseline.tmt.closing_prev_keur * wd_prev[:5].sum() / wd_prev.sum(),
         booked_bands=tmt.booked(arr.tmt_cost_bands_keur, grid),
     )
-    ledger = forecast_ledger(baseline, scenario, pd, grid, cost, shocks.ledger)
+    ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger)
     check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,
                   labour=labour)

@@ -212,7 +212,7 @@ def test_query_parameters_round_trip():
     # a 13-digit seed was "not a whole number": it is one, outside the range, which the message gives
     ({"seed": "1099511627776"}, "seed", "outside the app's range; allowed: 0…2147483647"),
     # only ASCII digits: int() alone takes '1_000' and Arabic-Indic digits
-    ({"draws": "1_000"}, "draws", "is not a whole number; allowed: 1…2000"),
+    ({"draws": "1_000"}, "draws", "is not a whole number; allowed: 1…10000"),
     ({"draws": "\u0661\u0660"}, "draws", "is not a whole number"),
     ({"activation": "1_0"}, "activation", "is not a number"),
     ({"seed": "9" * 5000}, "seed", "…"),  # echoed cut, not in full

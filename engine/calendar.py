@@ -12,7 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # a month written YYYY-MM; the schemas use this pattern too
+_MONTH_RE = re.compile(YEAR_MONTH_PATTERN)
 
 
 def is_month(text: object) -> bool:

@@ -60,13 +60,18 @@ def exit_ratios(baseline: Baseline) -> tuple[float, float]:
     return t.ended_education_pct / t.ended_employed_pct, t.ended_out_of_labour_force_pct / t.ended_employed_pct
 
 
-def service_inflow_rate(target_share: np.ndarray, return_rate: float, service_exit: float) -> np.ndarray:
-    """Monthly share of the unemployed sent to services so activation settles at ``target_share``."""
-    a = np.clip(target_share, 0.0, 0.95)
-    return np.minimum(a / (1.0 - a) * (return_rate + service_exit), 0.95)
-
-
 MAX_EXIT = 0.95  # a month's exit probability is capped here (shocks can ask for more hires than people)
+# The activation share the month loop aims at: above it services would hold over 9 × the unemployed
+# (S = a/(1−a)·U), beyond any place ETP can buy; the shock schema's target_pct stops at 80 %.
+MAX_ACTIVATION_SHARE = 0.9
+
+
+def service_inflow_rate(target_share: np.ndarray, return_rate: float, service_exit: float) -> np.ndarray:
+    """Monthly share of the unemployed sent to services so activation settles at ``target_share``.
+
+    Both the share and the rate stop at MAX_EXIT, which keeps a/(1−a) finite and the rate a probability."""
+    a = np.clip(target_share, 0.0, MAX_EXIT)
+    return np.minimum(a / (1.0 - a) * (return_rate + service_exit), MAX_EXIT)
 
 
 def capped_rates(f: np.ndarray, f_direct: np.ndarray, kappa: float) -> tuple[np.ndarray, np.ndarray]:

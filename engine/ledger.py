@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from .baseline import LINES, REVENUE_LINES, UNITS, Baseline
+from .baseline import IS_REVENUE, LINES, UNITS, Baseline
 from .calendar import MonthGrid
 from .errors import UserError
 from .parameters import ParamDraws, Parameters
@@ -39,7 +39,6 @@ from .scenario import Scenario
 
 LINE_INDEX = {ln: i for i, ln in enumerate(LINES)}
 UNIT_INDEX = {u: i for i, u in enumerate(UNITS)}
-IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])
 TMT_UNIT, TMT_LINE = UNIT_INDEX["tyollisyys"], LINE_INDEX["grants_paid"]
 TMT_DRIVER = ("tmt_over_appropriation", "Työmarkkinatuen kuntaosuus: määrärahan ylitys",
               "TMT share above its appropriation (määrärahan ylitys)")

@@ -45,11 +45,12 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .baseline import LINES, UNITS
 from .calendar import MonthGrid, parse_month
-from .scenario_types import YearMonth, bounded
+from .labour import MAX_ACTIVATION_SHARE
+from .scenario_types import Strict, Year, YearMonth, bounded
 
 # Every field has a physically meaningful range (its unit in the field's description). The caps are
 # far above anything Lahti could see — the labour force is about 55 700 persons, ETP's budget about
@@ -87,11 +88,7 @@ UncertainPct = bounded(0, 500)
 UncertainDrop = bounded(0, 100)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Point(_Strict):
+class Point(Strict):
     month: YearMonth
     persons: Persons = Field(description=f"head count, persons (0…{MAX_PERSONS})")
 
@@ -103,7 +100,7 @@ def _in_order(model, first: str, then: str):
     return model
 
 
-class Period(_Strict):
+class Period(Strict):
     start: YearMonth
     end: YearMonth
     persons_per_month: _within(0, MAX_PERSONS_PER_MONTH) = Field(
@@ -112,7 +109,7 @@ class Period(_Strict):
     _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "end"))
 
 
-class _ShockBase(_Strict):
+class _ShockBase(Strict):
     label_fi: str = Field("", description="Finnish label in tables")
     label_en: str = Field("", description="English label in tables")
     source: str = ""
@@ -186,8 +183,8 @@ class DownturnShock(_ShockBase):
     recovery_months: Annotated[int, Field(ge=1, le=120)] = 24
 
 
-class LedgerChange(_Strict):
-    year: Annotated[int, Field(ge=2022, le=2035)]
+class LedgerChange(Strict):
+    year: Year
     unit: Literal[UNITS]  # type: ignore[valid-type]
     line: Literal[LINES]  # type: ignore[valid-type]
     amount_keur: UncertainSignedKeur = Field(description=f"k€ on the line, + = more (−{MAX_KEUR}…{MAX_KEUR}; uncertain)")
@@ -342,7 +339,7 @@ def compile_shocks(scenario, baseline, pdraws, grid: MonthGrid) -> ShockArrays:
             # the services bought cost money: the extra persons in services at the as-of unemployed,
             # S = a/(1−a)·U, × the cost of a person-month (labour.service_cost_eur_per_person_month).
             # A lower target saves nothing here: the staff and contracts behind today's places stay.
-            a0, a1 = np.clip(base / 100.0, 0, 0.9), np.clip((base + pts) / 100.0, 0, 0.9)
+            a0, a1 = np.clip(base / 100.0, 0, MAX_ACTIVATION_SHARE), np.clip((base + pts) / 100.0, 0, MAX_ACTIVATION_SHARE)
             extra = baseline.labour.unemployed * np.maximum(a1 / (1.0 - a1) - a0 / (1.0 - a0), 0.0)
             cost = pdraws.scalar("labour.service_cost_eur_per_person_month")[:, None]
             book(sid, shock, ": palvelujen kustannus", ": cost of the services", "tyollisyys", "purchased_services",

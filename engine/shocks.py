@@ -50,6 +50,8 @@ from pydantic import Field, field_validator, model_validator
 from .baseline import LINES, UNITS
 from .calendar import MonthGrid, parse_month
 from .labour import MAX_ACTIVATION_SHARE
+from .distributions import Distribution
+from .parameters import ParamDraws
 from .scenario_types import Strict, Year, YearMonth, bounded
 
 # Every field has a physically meaningful range (its unit in the field's description). The caps are
@@ -144,10 +146,14 @@ class ArrivalsShock(_ShockBase):
     participation: UncertainShare = Field(0.6, description="share of working-age arrivals who join the labour force (uncertain)")
     unemployed_share: UncertainShare = Field(0.7, description="share of entrants who are unemployed at first (uncertain)")
     compensation_years: Annotated[int, Field(ge=0, le=10)] = 3
-    compensation_7_plus_eur: Euros = Field(2300.0, description=f"€ a year per person aged 7 or over (0…{MAX_EUR})")
-    compensation_under_7_eur: Euros = Field(6845.0, description=f"€ a year per child under 7 (0…{MAX_EUR})")
-    initial_assessment_eur: Euros = Field(
-        700.0, description=f"€ per initial assessment, booked when the home municipality is granted (0…{MAX_EUR})")
+    # None: the parameter of the same name under "arrivals." (engine/data/parameters.toml, with its source)
+    compensation_7_plus_eur: Euros | None = Field(
+        None, description=f"€ a year per person aged 7 or over (0…{MAX_EUR}); default arrivals.compensation_7_plus_eur")
+    compensation_under_7_eur: Euros | None = Field(
+        None, description=f"€ a year per child under 7 (0…{MAX_EUR}); default arrivals.compensation_under_7_eur")
+    initial_assessment_eur: Euros | None = Field(
+        None, description=f"€ per initial assessment, booked when the home municipality is granted (0…{MAX_EUR}); "
+                          "default arrivals.initial_assessment_eur")
     service_cost_eur_per_person_year: UncertainEuros = Field(
         1200.0, description=f"immigration-service costs while compensated, € a person-year (0…{MAX_EUR}; uncertain)")
 
@@ -199,8 +205,9 @@ class ServicesTransferShock(_ShockBase):
     type: Literal["services_transfer"]
     start: YearMonth
     staff_htv: UncertainHtv = Field(description=f"person-years moving to the city (0…{MAX_HTV}; uncertain)")
-    cost_per_htv_keur: KeurPerPerson = Field(
-        60.0, description=f"k€ a person-year, with overheads (0…{MAX_KEUR_PER_PERSON})")
+    cost_per_htv_keur: KeurPerPerson | None = Field(
+        None, description=f"k€ a person-year, with overheads (0…{MAX_KEUR_PER_PERSON}); "
+                          "default services_transfer.cost_per_htv_keur")
     state_funding_keur: UncertainKeur = Field(
         description=f"k€ a year of state funding for the services (0…{MAX_KEUR}; uncertain)")
     other_costs_keur: Keur = Field(0.0, description=f"k€ a year of premises, IT and purchased services (0…{MAX_KEUR})")
@@ -252,6 +259,18 @@ class ShockArrays:
     def zeros(cls, months: int) -> "ShockArrays":
         z, one = np.zeros((1, months)), np.ones((1, months))
         return cls(z, one, z, one, z, z, z, z, z, z, subsidy_entrants=z)
+
+
+def or_parameter(shock, name: str, pdraws_or_params):
+    """The shock's field ``name`` if the scenario gives it, else the parameter ``<shock type>.<name>``:
+    (draws|1, 1) from ParamDraws, its central value from Parameters (for words, engine.explain)."""
+    own = getattr(shock, name)
+    if own is not None:
+        return own
+    if isinstance(pdraws_or_params, ParamDraws):
+        return pdraws_or_params.scalar(f"{shock.type}.{name}")[:, None]
+    v = pdraws_or_params[f"{shock.type}.{name}"].value[0].value
+    return v.median() if isinstance(v, Distribution) else v
 
 
 def _value(v, pdraws, key: str) -> np.ndarray:
@@ -318,11 +337,12 @@ def compile_shocks(scenario, baseline, pdraws, grid: MonthGrid) -> ShockArrays:
             h, lf_lag, years = shock.months_to_home_municipality, shock.months_to_labour_force, shock.compensation_years
             shifted = lambda a, k: np.pad(a, ((0, 0), (k, 0)))[:, :T]  # noqa: E731
             compensated = sum(shifted(arrivals, h + j) for j in range(12 * years)) if years else np.zeros_like(arrivals)
-            rate_eur = shock.share_under_7 * shock.compensation_under_7_eur + (1 - shock.share_under_7) * shock.compensation_7_plus_eur
+            under_7, over_7 = (or_parameter(shock, f, pdraws) for f in ("compensation_under_7_eur", "compensation_7_plus_eur"))
+            rate_eur = shock.share_under_7 * under_7 + (1 - shock.share_under_7) * over_7
             # the initial assessment (alkukartoitus) is made for adults of working age, not for children
             book(sid, shock, ": valtion korvaukset", ": state compensation", "elinvoima", "grants_received",
                  compensated * rate_eur / 12.0 / 1000.0
-                 + shifted(arrivals, h) * shock.working_age_share * shock.initial_assessment_eur / 1000.0)
+                 + shifted(arrivals, h) * shock.working_age_share * or_parameter(shock, "initial_assessment_eur", pdraws) / 1000.0)
             cost = _value(shock.service_cost_eur_per_person_year, pdraws, key + ".service_cost")[:, None]
             book(sid, shock, ": palvelukulut", ": service costs", "elinvoima", "purchased_services",
                  compensated * cost / 12.0 / 1000.0)
@@ -369,7 +389,7 @@ def compile_shocks(scenario, baseline, pdraws, grid: MonthGrid) -> ShockArrays:
         elif shock.type == "services_transfer":
             on = (grid.months >= parse_month(shock.start)).astype(float)[None]
             htv = _value(shock.staff_htv, pdraws, key + ".staff_htv")[:, None]
-            book(sid, shock, ": henkilöstö", ": staff", "tyollisyys", "staff", on * htv * shock.cost_per_htv_keur / 12.0)
+            book(sid, shock, ": henkilöstö", ": staff", "tyollisyys", "staff", on * htv * or_parameter(shock, "cost_per_htv_keur", pdraws) / 12.0)
             fund = _value(shock.state_funding_keur, pdraws, key + ".state_funding_keur")[:, None]
             book(sid, shock, ": valtion rahoitus", ": state funding", "tyollisyys", "grants_received", on * fund / 12.0)
             if shock.other_costs_keur:

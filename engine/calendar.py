@@ -35,6 +35,16 @@ def year_of(months: np.ndarray) -> np.ndarray:
     return months.astype("datetime64[Y]").astype(int) + 1970
 
 
+def weekdays(months: np.ndarray) -> np.ndarray:
+    """(months,) Mon–Fri days in each calendar month of ``months`` (datetime64[M]): Kela's subsidy days."""
+    return np.busday_count(months.astype("datetime64[D]"), (months + 1).astype("datetime64[D]")).astype(float)
+
+
+def year_months(year: int) -> np.ndarray:
+    """(12,) January … December of ``year`` as datetime64[M]."""
+    return np.arange(np.datetime64(f"{year}-01"), np.datetime64(f"{year + 1}-01"), dtype="datetime64[M]")
+
+
 def month_of_year(months: np.ndarray) -> np.ndarray:
     """0 = January … 11 = December."""
     return months.astype(int) % 12
@@ -67,9 +77,7 @@ class MonthGrid:
 
     @cached_property
     def weekdays(self) -> np.ndarray:  # (months,) Mon–Fri days in each month
-        start = self.months.astype("datetime64[D]")
-        end = (self.months + 1).astype("datetime64[D]")
-        return np.busday_count(start, end).astype(float)
+        return weekdays(self.months)
 
     def labels(self) -> list[str]:
         return [month_str(m) for m in self.months]

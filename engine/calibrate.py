@@ -30,7 +30,7 @@ from scipy.optimize import brentq, least_squares
 
 from . import labour
 from .baseline import Baseline
-from .calendar import MonthGrid
+from .calendar import MonthGrid, weekdays, year_months
 from .inputs import first_half
 from .parameters import Parameters
 
@@ -164,8 +164,8 @@ def billed_trend_target(baseline: Baseline, params: Parameters, per_person_day_s
     """
     t = baseline.tmt
     y = baseline.budget_year - 1
-    months = np.arange(np.datetime64(f"{y}-01"), np.datetime64(f"{y + 1}-01"), dtype="datetime64[M]")
-    wd = np.busday_count(months.astype("datetime64[D]"), (months + 1).astype("datetime64[D]"))
+    months = year_months(y)
+    wd = weekdays(months)
     rate = np.array([float(params["tmt.daily_rate_eur"].central_at(m)) * float(params["tmt.child_increase_factor"].central_at(m))
                      for m in months])
     persons_prev = t.closing_prev_keur / (per_person_day_share * (rate * wd).sum() / 1000.0)

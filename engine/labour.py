@@ -372,6 +372,15 @@ def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGri
     return l1 * (1.0 - w[None]) + l_star * w[None]
 
 
+def stitch_history(arr, hist: History, t0: int) -> None:
+    """Write, in place, the calibrated history's last ``t0`` months (January to the as-of month) into the
+    first months of the paths ``arr`` (engine.paths.PathArrays, (P, T))."""
+    h = slice(len(hist.months) - t0, None)
+    for a, past in ((arr.unemployed, hist.unemployed[h]), (arr.long_term, hist.long_term[h]),
+                    (arr.services, hist.services[h]), (arr.exits_to_work, hist.exits_to_work[h])):
+        a[:, :t0] = past
+
+
 @dataclass(frozen=True)
 class LabourPaths:
     """Monthly employment outcomes on the whole grid, (P|1, months). The months up to the as-of month
@@ -385,6 +394,19 @@ class LabourPaths:
     exits_to_employment: np.ndarray
 
     STOCKS = ("unemployed", "long_term_unemployed", "unemployment_rate_pct", "activation_rate_pct", "tmt_recipients")
+
+    @classmethod
+    def from_paths(cls, arr, labour_force: np.ndarray) -> "LabourPaths":
+        """The outcomes of the paths ``arr`` (engine.paths.PathArrays, history stitched in) with the rates
+        against ``labour_force`` (P|1, T) persons. The rates are made in place (the same operations in
+        the same order): no (P, T) temporaries; ``arr.services`` becomes the activation numerator."""
+        unemployment_rate = np.multiply(arr.unemployed, 100.0)
+        unemployment_rate /= labour_force
+        activation_rate = np.add(arr.services, arr.unemployed)
+        np.divide(np.multiply(arr.services, 100.0, out=arr.services), activation_rate, out=activation_rate)
+        return cls(unemployed=arr.unemployed, long_term_unemployed=arr.long_term,
+                   unemployment_rate_pct=unemployment_rate, activation_rate_pct=activation_rate,
+                   tmt_recipients=arr.tmt_billed, exits_to_employment=arr.exits_to_work)
 
     def monthly_measures(self) -> dict[str, np.ndarray]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -36,6 +36,7 @@ from .calendar import MonthGrid
 from .errors import UserError
 from .parameters import ParamDraws, Parameters
 from .scenario import Scenario
+from .tmt import TmtCost
 
 LINE_INDEX = {ln: i for i, ln in enumerate(LINES)}
 UNIT_INDEX = {u: i for i, u in enumerate(UNITS)}
@@ -49,21 +50,6 @@ FLOOR_DRIVER = ("booked_above_forecast", "Toteuma jo yli ennusteen (rivi nostett
 SIDES = (("revenue", IS_REVENUE), ("costs", ~IS_REVENUE))
 UNEXPLAINED = ("unexplained", "Selittämätön (estimaattorin ero ja epävarmuus)",
                "Unexplained (estimator vs budget, and what is not yet booked)")
-
-
-@dataclass(frozen=True)
-class TmtCost:
-    """The TMT model's cost in k€: ``benefit_month`` (draws, months) by benefit month on the grid,
-    ``booked`` (draws, months) as booked in the city's accounts, ``year`` (draws, years) accrual totals,
-    and ``booked_h1`` / ``booked_h1_prev`` (k€) the amounts inside the Jan–Jun actuals of the
-    budget year and the year before."""
-
-    benefit_month: np.ndarray
-    booked: np.ndarray
-    year: np.ndarray
-    booked_h1: float
-    booked_h1_prev: float
-    booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.tmt.BANDS)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ REVENUE_LINES = ("sales", "grants_received")
 COST_LINES = ("staff", "purchased_services", "materials", "grants_paid", "other")
 LINES = REVENUE_LINES + COST_LINES
 IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])  # (lines,) bool: revenue lines, the rest costs
+
+
+def margin_of(lines: np.ndarray) -> np.ndarray:
+    """Toimintakate (margin), revenue − costs, k€: (…, lines) → (…). The one place it is computed."""
+    return lines[..., IS_REVENUE].sum(-1) - lines[..., ~IS_REVENUE].sum(-1)
 LINE_NAMES = {
     "sales": ("Myyntituotot", "Sales"),
     "grants_received": ("Tuet ja avustukset", "Grants received"),
@@ -209,7 +214,7 @@ class Baseline:
         if unit == "etp":
             return sum(self.actual_margin_keur(u) for u in UNITS)
         a = self.ledger[unit].actual_h1
-        return float(a[IS_REVENUE].sum() - a[~IS_REVENUE].sum())
+        return float(margin_of(a))
 
     def unit_name(self, unit: str, lang: str = "fi") -> str:
         if unit == "etp":

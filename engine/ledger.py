@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from .baseline import IS_REVENUE, LINES, UNITS, Baseline
+from .baseline import IS_REVENUE, LINES, UNITS, Baseline, margin_of
 from .calendar import MonthGrid
 from .errors import UserError
 from .parameters import ParamDraws, Parameters
@@ -81,12 +81,21 @@ class LedgerForecast:
     def costs(self) -> np.ndarray:
         return self.lines[..., ~IS_REVENUE].sum(-1)
 
-    def margin(self) -> np.ndarray:
-        return self.revenue() - self.costs()
+    def margin(self) -> np.ndarray:  # (draws, years, units) toimintakate, revenue − costs
+        return margin_of(self.lines)
 
-    def budget_margin(self) -> np.ndarray:  # (years, units)
-        b = self.budget
-        return b[..., IS_REVENUE].sum(-1) - b[..., ~IS_REVENUE].sum(-1)
+    def budget_revenue(self) -> np.ndarray:  # (years, units)
+        return self.budget[..., IS_REVENUE].sum(-1)
+
+    def budget_costs(self) -> np.ndarray:  # (years, units)
+        return self.budget[..., ~IS_REVENUE].sum(-1)
+
+    def budget_margin(self) -> np.ndarray:  # (years, units) the budget's toimintakate
+        return margin_of(self.budget)
+
+    def monthly_margin(self, months: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default)."""
+        return self.monthly_revenue[:, months] - self.monthly_costs[:, months]
 
 
 def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
@@ -232,7 +241,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
 
     # the index's departure from the plan's: on the estimator's base (non-TMT), per path; zero on the central path
     gap = base[:, None] * (growth - plan[None, :])[:, :, None, None]  # (draws|1, years, units, lines)
-    index_margin = (gap[..., IS_REVENUE].sum(-1) - gap[..., ~IS_REVENUE].sum(-1))  # (draws|1, years, units)
+    index_margin = margin_of(gap)  # (draws|1, years, units)
     for y, year in enumerate(years):
         if year > by:
             for u, unit in enumerate(UNITS):
@@ -252,7 +261,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
     if short.any():
         lines[:, 0] += short
-        floor_margin = short[..., IS_REVENUE].sum(-1) - short[..., ~IS_REVENUE].sum(-1)  # (draws, units)
+        floor_margin = margin_of(short)  # (draws, units)
         for u, unit in enumerate(UNITS):
             if short[:, u].any():
                 drivers.append(Driver(FLOOR_DRIVER[0], FLOOR_DRIVER[1], FLOOR_DRIVER[2], unit, int(by),

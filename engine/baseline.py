@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from .calendar import parse_month
+from .calendar import YEAR_MONTH_PATTERN, parse_month
 from .errors import UserError
+from .scenario_types import Strict
 from .validation import first_error
 
 UNITS = ("elinvoima", "tyollisyys")
@@ -26,6 +27,11 @@ REVENUE_LINES = ("sales", "grants_received")
 COST_LINES = ("staff", "purchased_services", "materials", "grants_paid", "other")
 LINES = REVENUE_LINES + COST_LINES
 IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])  # (lines,) bool: revenue lines, the rest costs
+
+
+def margin_of(lines: np.ndarray) -> np.ndarray:
+    """Toimintakate (margin), revenue − costs, k€: (…, lines) → (…). The one place it is computed."""
+    return lines[..., IS_REVENUE].sum(-1) - lines[..., ~IS_REVENUE].sum(-1)
 LINE_NAMES = {
     "sales": ("Myyntituotot", "Sales"),
     "grants_received": ("Tuet ja avustukset", "Grants received"),
@@ -38,27 +44,23 @@ LINE_NAMES = {
 TOLERANCE_KEUR = 1.0  # the report rounds each figure to 1 k€
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
 Num = float | int
 
 
-class _Row(_Strict):
+class _Row(Strict):
     budget: Num
     actual_h1: Num
     actual_h1_prev: Num
     closing_prev: Num | None = None
 
 
-class _Totals(_Strict):
+class _Totals(Strict):
     revenue: _Row
     costs: _Row
     margin: _Row
 
 
-class _Lines(_Strict):
+class _Lines(Strict):
     sales: _Row
     grants_received: _Row
     staff: _Row
@@ -68,27 +70,27 @@ class _Lines(_Strict):
     other: _Row
 
 
-class _Ledger(_Strict):
+class _Ledger(Strict):
     source: str
     totals: _Totals
     lines: _Lines
 
 
-class _Unit(_Strict):
+class _Unit(Strict):
     code: str
     name_fi: str
     name_en: str
 
 
-class _Meta(_Strict):
+class _Meta(Strict):
     title: str
     city: str
-    as_of: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    as_of: str = Field(pattern=YEAR_MONTH_PATTERN)
     budget_year: int
     source: str
 
 
-class _ReportForecast(_Strict):
+class _ReportForecast(Strict):
     source: str
     rounding_keur: Num
     elinvoima_revenue: Num
@@ -99,7 +101,7 @@ class _ReportForecast(_Strict):
     tmt_cost_prev: Num
 
 
-class _Tmt(_Strict):
+class _Tmt(Strict):
     source: str
     city_share_h1_keur: Num = Field(gt=0)
     avg_billed_persons_h1: Num = Field(gt=0)
@@ -107,11 +109,11 @@ class _Tmt(_Strict):
     persons_share_over_500_days_pct: Num = Field(ge=0, le=100)
     closing_prev_keur: Num = Field(gt=0)
     pilot_target_persons: int = Field(ge=0)
-    pilot_end: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    pilot_end: str = Field(pattern=YEAR_MONTH_PATTERN)
 
 
-class _LabourPoint(_Strict):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+class _LabourPoint(Strict):
+    month: str = Field(pattern=YEAR_MONTH_PATTERN)
     unemployment_rate_pct: Num | None = Field(default=None, ge=0, le=100)
     youth_unemployment_rate_pct: Num | None = Field(default=None, ge=0, le=100)
     unemployed: Num | None = Field(default=None, ge=0)
@@ -122,7 +124,7 @@ class _LabourPoint(_Strict):
     under_25: Num | None = Field(default=None, ge=0)
 
 
-class _Labour(_Strict):
+class _Labour(Strict):
     source: str
     as_of: str
     unemployment_rate_pct: Num = Field(gt=0, le=100)
@@ -135,7 +137,7 @@ class _Labour(_Strict):
     history: list[_LabourPoint]
 
 
-class _Trial(_Strict):
+class _Trial(Strict):
     source: str
     start: str
     end: str
@@ -151,20 +153,20 @@ class _Trial(_Strict):
     city_employed_h1: int
 
 
-class _Htv(_Strict):
+class _Htv(Strict):
     actual_or_forecast: list[Num] = Field(min_length=12, max_length=12)
     target: list[Num] = Field(min_length=12, max_length=12)
     prev_year: list[Num] = Field(min_length=12, max_length=12)
 
 
-class _Staff(_Strict):
+class _Staff(Strict):
     source: str
     actual_months: int = Field(ge=0, le=12)
     elinvoima: _Htv
     tyollisyys: _Htv
 
 
-class _BaselineFile(_Strict):
+class _BaselineFile(Strict):
     meta: _Meta
     units: dict[str, _Unit]
     ledger: dict[str, _Ledger]
@@ -212,7 +214,7 @@ class Baseline:
         if unit == "etp":
             return sum(self.actual_margin_keur(u) for u in UNITS)
         a = self.ledger[unit].actual_h1
-        return float(a[IS_REVENUE].sum() - a[~IS_REVENUE].sum())
+        return float(margin_of(a))
 
     def unit_name(self, unit: str, lang: str = "fi") -> str:
         if unit == "etp":

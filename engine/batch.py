@@ -51,8 +51,7 @@ class ScenarioOutput:
 
 def _key_paths(result) -> np.ndarray:
     led = result.ledger
-    rev, cost = led.revenue(), led.costs()  # (draws, years, units)
-    margin = rev - cost
+    rev, cost, margin = led.revenue(), led.costs(), led.margin()  # (draws, years, units)
     lab = result.labour.year_end_measures(result.grid)
     cols = [margin[..., 0], margin[..., 1], margin.sum(-1), rev[..., 0], cost[..., 1], led.tmt_year]
     cols += [lab[m] for m in ("unemployed", "unemployed_avg", "long_term_unemployed", "unemployment_rate_pct",

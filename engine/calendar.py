@@ -12,7 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # a month written YYYY-MM; the schemas use this pattern too
+_MONTH_RE = re.compile(YEAR_MONTH_PATTERN)
 
 
 def is_month(text: object) -> bool:
@@ -32,6 +33,16 @@ def month_str(month: np.datetime64) -> str:
 
 def year_of(months: np.ndarray) -> np.ndarray:
     return months.astype("datetime64[Y]").astype(int) + 1970
+
+
+def weekdays(months: np.ndarray) -> np.ndarray:
+    """(months,) Mon–Fri days in each calendar month of ``months`` (datetime64[M]): Kela's subsidy days."""
+    return np.busday_count(months.astype("datetime64[D]"), (months + 1).astype("datetime64[D]")).astype(float)
+
+
+def year_months(year: int) -> np.ndarray:
+    """(12,) January … December of ``year`` as datetime64[M]."""
+    return np.arange(np.datetime64(f"{year}-01"), np.datetime64(f"{year + 1}-01"), dtype="datetime64[M]")
 
 
 def month_of_year(months: np.ndarray) -> np.ndarray:
@@ -66,9 +77,7 @@ class MonthGrid:
 
     @cached_property
     def weekdays(self) -> np.ndarray:  # (months,) Mon–Fri days in each month
-        start = self.months.astype("datetime64[D]")
-        end = (self.months + 1).astype("datetime64[D]")
-        return np.busday_count(start, end).astype(float)
+        return weekdays(self.months)
 
     def labels(self) -> list[str]:
         return [month_str(m) for m in self.months]

@@ -30,7 +30,7 @@ from scipy.optimize import brentq, least_squares
 
 from . import labour
 from .baseline import Baseline
-from .calendar import MonthGrid
+from .calendar import MonthGrid, weekdays, year_months
 from .inputs import first_half
 from .parameters import Parameters
 
@@ -105,8 +105,8 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
     targets = _labour_targets(baseline)
 
     def history(x):
-        pd = params.with_values(_labour_values(x)).sample(grid, 1, 0)
-        return labour.run_history(baseline, pd)
+        pdraws = params.with_values(_labour_values(x)).sample(grid, 1, 0)
+        return labour.run_history(baseline, pdraws)
 
     moves = labour.observed_seasonal_moves(baseline)
     # the prior: the assumed shape at the starting amplitude (the pre-fit model's inflow season)
@@ -115,8 +115,8 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
     assumed = assumed / assumed.mean()
 
     def probe(x, h):
-        pd = params.with_values(_labour_values(x)).sample(grid, 1, 0)
-        return labour.seasonal_probe(baseline, pd, labour.constants(baseline, pd), h)
+        pdraws = params.with_values(_labour_values(x)).sample(grid, 1, 0)
+        return labour.seasonal_probe(baseline, pdraws, labour.constants(baseline, pdraws), h)
 
     def residuals(x):
         h = history(x)
@@ -164,15 +164,10 @@ def billed_trend_target(baseline: Baseline, params: Parameters, per_person_day_s
     """
     t = baseline.tmt
     y = baseline.budget_year - 1
-    months = np.arange(np.datetime64(f"{y}-01"), np.datetime64(f"{y + 1}-01"), dtype="datetime64[M]")
-    wd = np.busday_count(months.astype("datetime64[D]"), (months + 1).astype("datetime64[D]"))
-    per_person = sum(
-        float(params[n].central_at(m)) if n != "tmt.amount_factor" else 1.0
-        for n in ("tmt.daily_rate_eur",) for m in months[:1]
-    )
+    months = year_months(y)
+    wd = weekdays(months)
     rate = np.array([float(params["tmt.daily_rate_eur"].central_at(m)) * float(params["tmt.child_increase_factor"].central_at(m))
                      for m in months])
-    del per_person
     persons_prev = t.closing_prev_keur / (per_person_day_share * (rate * wd).sum() / 1000.0)
     monthly = (t.avg_billed_persons_h1 / persons_prev) ** (1.0 / 9.5)
     return float(monthly ** 5)
@@ -184,13 +179,13 @@ def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], l
     t0 = grid.index(baseline.as_of) + 1
 
     def run(x):
-        pd = params.with_values({"tmt.amount_factor": float(x[3]), "tmt.exit_level": float(x[4])}).sample(grid, 1, 0)
-        lc = labour.constants(baseline, pd)
-        hist = labour.run_history(baseline, pd, lc)
+        pdraws = params.with_values({"tmt.amount_factor": float(x[3]), "tmt.exit_level": float(x[4])}).sample(grid, 1, 0)
+        lc = labour.constants(baseline, pdraws)
+        hist = labour.run_history(baseline, pdraws, lc)
         from .inputs import amount_eur
 
-        start = first_half(baseline, pd, grid, lc, hist, masses=x[:3])
-        per_day = amount_eur(pd)[0, :t0] / float(x[3]) * grid.weekdays[:t0] / 1000.0  # k€ per person at share 1
+        start = first_half(baseline, pdraws, grid, lc, hist, masses=x[:3])
+        per_day = amount_eur(pdraws)[0, :t0] / float(x[3]) * grid.weekdays[:t0] / 1000.0  # k€ per person at share 1
         return start, float(start.cost_keur.sum() / (start.billed * per_day).sum()) * float(x[3])
 
     def measures(s):
@@ -239,8 +234,8 @@ def fit_forecast_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[st
     goal = baseline.labour.unemployed * (1.0 + trend / 100.0)
 
     def after_a_year(inflow: float) -> float:
-        pd = params.with_values({FORECAST_PARAM: inflow}).sample(grid, 1, 0)
-        prep = prepare(baseline, pd, grid, ShockArrays.zeros(len(grid)))
+        pdraws = params.with_values({FORECAST_PARAM: inflow}).sample(grid, 1, 0)
+        prep = prepare(baseline, pdraws, grid, ShockArrays.zeros(len(grid)))
         return float(run(prep.inputs, 1).unemployed[0, -1])
 
     inflow = brentq(lambda i: after_a_year(i) - goal, 10.0, 20000.0, xtol=1e-6)
@@ -261,8 +256,8 @@ def _central_run(baseline: Baseline, params: Parameters, months_after: int, draw
     from .shocks import ShockArrays
 
     grid = MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), baseline.as_of + months_after)
-    pd = params.sample(grid, draws, seed)
-    prep = prepare(baseline, pd, grid, ShockArrays.zeros(len(grid)))
+    pdraws = params.sample(grid, draws, seed)
+    prep = prepare(baseline, pdraws, grid, ShockArrays.zeros(len(grid)))
     return grid, prep, run(prep.inputs, draws)
 
 

@@ -97,9 +97,6 @@ class Distribution:
         _check_ranges(name, args)
         return cls(name, tuple(args.items()))
 
-    def to_mapping(self) -> dict[str, Any]:
-        return {"dist": self.name, **dict(self.args)}
-
     # a Distribution is an immutable value and scipy builds each frozen object slowly (~0.7 ms, mostly
     # docstrings); validating and sampling one what-if asks for the same few dozen again and again
     @functools.lru_cache(maxsize=4096)
@@ -131,10 +128,6 @@ class Distribution:
 
     def median(self) -> float:
         return float(self.ppf(0.5))
-
-    def support(self) -> tuple[float, float]:
-        lo, hi = self.frozen().support()
-        return float(lo), float(hi)
 
     def __str__(self) -> str:
         return f"{self.name}(" + ", ".join(f"{k}={v:g}" for k, v in self.args) + ")"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .parameters import Parameters
 from .scenario import Scenario
 from .scenario_types import DistSpec
+from .shocks import or_parameter
 
 
 def _num(v, unit: str = "") -> str:
@@ -12,7 +13,9 @@ def _num(v, unit: str = "") -> str:
     return f"{v:g}{unit}"
 
 
-def shock_in_words(sid: str, s) -> str:
+def shock_in_words(sid: str, s, params: Parameters) -> str:
+    """One shock in words; a field it leaves to its default parameter shows that value from ``params``."""
+    given = lambda name: or_parameter(s, name, params)  # noqa: E731
     label = s.label_en or s.label_fi or sid
     if s.type == "jobs":
         pts = ", ".join(f"{p.month}: {p.persons:g}" for p in s.jobs)
@@ -23,8 +26,8 @@ def shock_in_words(sid: str, s) -> str:
     if s.type == "arrivals":
         per = "; ".join(f"{p.start}…{p.end}: {p.persons_per_month:g}/month" for p in s.arrivals)
         return (f"{label}: arrivals {per} (× {_num(s.scale)}); after {s.months_to_home_municipality} months a home "
-                f"municipality and {s.compensation_years} years of state compensation ({s.compensation_7_plus_eur:g} €/yr "
-                f"aged 7+, {s.compensation_under_7_eur:g} €/yr under 7, {s.initial_assessment_eur:g} € per initial "
+                f"municipality and {s.compensation_years} years of state compensation ({given('compensation_7_plus_eur'):g} €/yr "
+                f"aged 7+, {given('compensation_under_7_eur'):g} €/yr under 7, {given('initial_assessment_eur'):g} € per initial "
                 "assessment) on elinvoima grants received, and service costs "
                 f"{_num(s.service_cost_eur_per_person_year, ' €/person-year')} on purchased services; after "
                 f"{s.months_to_labour_force} months {s.working_age_share:g} working-age × {_num(s.participation)} join "
@@ -42,7 +45,7 @@ def shock_in_words(sid: str, s) -> str:
         ch = "; ".join(f"{c.year} {c.unit}/{c.line} {_num(c.amount_keur, ' k€')}" for c in s.changes)
         return f"{label}: ledger changes {ch} (+ = more revenue or more cost)."
     if s.type == "services_transfer":
-        return (f"{label}: from {s.start}, {_num(s.staff_htv)} person-years × {s.cost_per_htv_keur:g} k€ on tyollisyys "
+        return (f"{label}: from {s.start}, {_num(s.staff_htv)} person-years × {given('cost_per_htv_keur'):g} k€ on tyollisyys "
                 f"staff, state funding {_num(s.state_funding_keur, ' k€')}/yr on grants received, other costs "
                 f"{s.other_costs_keur:g} k€/yr.")
     return f"{label}: {s.type}"
@@ -74,5 +77,5 @@ def explain(scenario: Scenario, base: Parameters | None = None) -> str:
         lines.append(f"  {aid}: {a.label_en} — {a.unit}/{a.line} {amount} ({years})")
     lines.append(f"Shocks ({len(scenario.shocks)}):")
     for sid, s in scenario.shocks.items():
-        lines.append("  " + shock_in_words(sid, s))
+        lines.append("  " + shock_in_words(sid, s, resolved))
     return "\n".join(lines)

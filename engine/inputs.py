@@ -26,55 +26,55 @@ class Prepared:
     arrivals_tmt_billed: np.ndarray  # (P|1, T) persons
 
 
-def arrivals_survival(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, n: int) -> np.ndarray:
+def arrivals_survival(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants, n: int) -> np.ndarray:
     """(n,) a new spell's chance to be still unemployed after each month: the labour model's hazard at
     the as-of month (central matching efficiency, June's vacancies and unemployed, no season)."""
     lab = baseline.labour
-    f0 = labour.job_finding(float(pd.scalar("labour.matching_efficiency")[0]), np.array([lab.vacancies]),
+    f0 = labour.job_finding(float(pdraws.scalar("labour.matching_efficiency")[0]), np.array([lab.vacancies]),
                             np.array([lab.unemployed]), lc.alpha, 1.0)[0]
     hazard = np.minimum(f0 * (1.0 + lc.kappa) * lc.psi, labour.MAX_EXIT)
     return tmt.cohort_survival(hazard, n)
 
 
-def amount_eur(pd: ParamDraws) -> np.ndarray:
+def amount_eur(pdraws: ParamDraws) -> np.ndarray:
     """(P|1, T) € per billed weekday before the municipal share: rate × child increases × amount factor."""
-    return pd.monthly("tmt.daily_rate_eur") * pd.monthly("tmt.child_increase_factor") * pd.monthly("tmt.amount_factor")
+    return pdraws.monthly("tmt.daily_rate_eur") * pdraws.monthly("tmt.child_increase_factor") * pdraws.monthly("tmt.amount_factor")
 
 
-def first_half(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, lc: LabourConstants, hist: History,
+def first_half(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, lc: LabourConstants, hist: History,
                masses=None) -> tmt.TmtStart:
     """The central Jan–Jun run of the budget year (``masses`` override the calibrated start, for calibration)."""
     if masses is None:
-        masses = [float(pd.scalar(f"tmt.initial_billed_{seg}")[0]) for seg in ("300_500", "500_1000", "over_1000")]
+        masses = [float(pdraws.scalar(f"tmt.initial_billed_{seg}")[0]) for seg in ("300_500", "500_1000", "over_1000")]
     t0 = grid.index(baseline.as_of) + 1
     ref = len(hist.months) - t0 - 1  # history index of December before the budget year
-    psi_r = tmt.recipient_hazard_profile(lc.psi, float(pd.scalar("tmt.clock_offset_months")[0]))
+    psi_r = tmt.recipient_hazard_profile(lc.psi, float(pdraws.scalar("tmt.clock_offset_months")[0]))
     return tmt.first_half(
-        masses, amount_eur(pd)[0, :t0], grid.weekdays[:t0], hist.hire_hazard, hist.new_long_term, hist.activation,
-        psi_r * float(pd.scalar("tmt.exit_level")[0]) * float(pd.params["tmt.exit_mult"].central_at(grid.months[0])),
-        lc.kappa, lc.return_rate, lc.service_exit, pd.steps("tmt.steps.r2006"), ref, float(hist.new_long_term.mean()),
+        masses, amount_eur(pdraws)[0, :t0], grid.weekdays[:t0], hist.hire_hazard, hist.new_long_term, hist.activation,
+        psi_r * float(pdraws.scalar("tmt.exit_level")[0]) * float(pdraws.params["tmt.exit_mult"].central_at(grid.months[0])),
+        lc.kappa, lc.return_rate, lc.service_exit, pdraws.steps("tmt.steps.r2006"), ref, float(hist.new_long_term.mean()),
     )
 
 
-def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockArrays) -> Prepared:
-    lc = labour.constants(baseline, pd)
-    hist = labour.run_history(baseline, pd, lc)
-    start = first_half(baseline, pd, grid, lc, hist)
+def prepare(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shocks: ShockArrays) -> Prepared:
+    lc = labour.constants(baseline, pdraws)
+    hist = labour.run_history(baseline, pdraws, lc)
+    start = first_half(baseline, pdraws, grid, lc, hist)
     t0 = grid.index(baseline.as_of) + 1
-    c = lambda name: float(pd.scalar(name)[0])  # noqa: E731
-    rules = tmt.rule_arrays(pd.choice("tmt.rule_set"), pd.steps("tmt.steps.r2006"), pd.steps("tmt.steps.te24"), labour.D,
+    c = lambda name: float(pdraws.scalar(name)[0])  # noqa: E731
+    rules = tmt.rule_arrays(pdraws.choice("tmt.rule_set"), pdraws.steps("tmt.steps.r2006"), pdraws.steps("tmt.steps.te24"), labour.D,
                             c("tmt.te24_earnings_related_share"), c("tmt.te24_transfer_share"), c("tmt.te24_carried_days"),
-                            pd.monthly("tmt.te24_transfer_billed")[0])
-    cycle = labour.business_cycle(baseline, pd, grid)
-    inflow = ((labour.forecast_inflow_level(baseline, pd, grid, lc.alpha)
-               + labour.seasonal_inflow_persons(pd, lc)[grid.month_of_year][None])
-              * np.exp(cycle) * pd.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
+                            pdraws.monthly("tmt.te24_transfer_billed")[0])
+    cycle = labour.business_cycle(baseline, pdraws, grid)
+    inflow = ((labour.forecast_inflow_level(baseline, pdraws, grid, lc.alpha)
+               + labour.seasonal_inflow_persons(pdraws, lc)[grid.month_of_year][None])
+              * np.exp(cycle) * pdraws.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
     # arrivals on the subsidy from day 1: their own cohorts (they leave the subsidy with unemployment);
     # those reaching 12 months must not enter the native recipients' stock a second time
-    surv = arrivals_survival(baseline, pd, lc, max(len(grid), labour.LONG_TERM_MONTHS + 1))
+    surv = arrivals_survival(baseline, pdraws, lc, max(len(grid), labour.LONG_TERM_MONTHS + 1))
     act_now = baseline.labour.activation_rate_pct / 100.0
     arr_bands, arr_billed = tmt.cohort_cost(shocks.subsidy_entrants, surv, 1.0 - act_now, rules.share_R, rules.billed_R,
-                                            amount_eur(pd), grid.weekdays)
+                                            amount_eur(pdraws), grid.weekdays)
     L = labour.LONG_TERM_MONTHS
     reaching = np.pad(shocks.subsidy_entrants, ((0, 0), (L, 0)))[:, :len(grid)] * surv[L]
     inputs = Inputs(
@@ -82,16 +82,17 @@ def prepare(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shocks: ShockAr
         psi=lc.psi, psi_r=tmt.recipient_hazard_profile(lc.psi, c("tmt.clock_offset_months")),
         alpha=lc.alpha, kappa=lc.kappa, return_rate=lc.return_rate, service_exit=lc.service_exit,
         inflow_ratio=start.inflow_ratio, te24_extra_eur=c("tmt.te24_earnings_related_extra_eur"),
-        A=pd.scalar("labour.matching_efficiency") * pd.scalar("labour.matching_efficiency_mult"),
-        eta=pd.scalar("tmt.exit_level") * pd.scalar("tmt.exit_mult"),
+        A=pdraws.scalar("labour.matching_efficiency") * pdraws.scalar("labour.matching_efficiency_mult"),
+        eta=pdraws.scalar("tmt.exit_level") * pdraws.scalar("tmt.exit_mult"),
         inflow=np.maximum(inflow, 0.0),
-        vacancies=labour.vacancies(baseline, pd, grid, shocks.vacancies, shocks.vacancy_mult, cycle),
+        vacancies=labour.vacancies(baseline, pdraws, grid, shocks.vacancies, shocks.vacancy_mult, cycle),
         season_exit=lc.season_exit[grid.month_of_year],
-        activation=np.clip(pd.monthly("labour.activation_target_pct") / 100.0 + shocks.activation_pts / 100.0, 0, 0.9),
+        activation=np.clip(pdraws.monthly("labour.activation_target_pct") / 100.0 + shocks.activation_pts / 100.0, 0,
+                           labour.MAX_ACTIVATION_SHARE),
         direct_hires=shocks.direct_hires, long_term_hires=shocks.long_term_hires, tmt_exits=shocks.tmt_exits,
-        labour_force=pd.scalar("labour.labour_force_persons")[:, None] + shocks.labour_force,
+        labour_force=pdraws.scalar("labour.labour_force_persons")[:, None] + shocks.labour_force,
         tmt_inflow_extra=shocks.tmt_inflow - start.inflow_ratio * reaching,
-        amount_eur=amount_eur(pd),
+        amount_eur=amount_eur(pdraws),
         share_R=rules.share_R, billed_R=rules.billed_R, services_billed=rules.services_billed,
         share_U=rules.share_U, billed_U=rules.billed_U,
     )

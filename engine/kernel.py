@@ -178,8 +178,8 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
             per_psi = f * (1.0 + kappa) + fd
             x[PERPSI, w] = per_psi
             x[FLONG, w] = min(_at(long_term_hires, i, t) / max(x[ULONG, w], 1e-9), MAX_EXIT - per_psi)
-            a = min(max(_at(activation, i, t), 0.0), 0.95)
-            x[SV, w] = min(a / (1.0 - a) * (r + e_s), 0.95)
+            a = min(max(_at(activation, i, t), 0.0), MAX_EXIT)
+            x[SV, w] = min(a / (1.0 - a) * (r + e_s), MAX_EXIT)
             x[EXITS, w] = (f + fd) * x[UPSI, w] + x[FLONG, w] * x[ULONG, w] + x[SALL, w] * e_s
             rpp = min(eta[i if eta.shape[0] > 1 else 0] * (f / season_exit[t] * (1.0 + kappa) + fd), MAX_EXIT)
             x[RPP, w] = rpp

@@ -60,13 +60,18 @@ def exit_ratios(baseline: Baseline) -> tuple[float, float]:
     return t.ended_education_pct / t.ended_employed_pct, t.ended_out_of_labour_force_pct / t.ended_employed_pct
 
 
-def service_inflow_rate(target_share: np.ndarray, return_rate: float, service_exit: float) -> np.ndarray:
-    """Monthly share of the unemployed sent to services so activation settles at ``target_share``."""
-    a = np.clip(target_share, 0.0, 0.95)
-    return np.minimum(a / (1.0 - a) * (return_rate + service_exit), 0.95)
-
-
 MAX_EXIT = 0.95  # a month's exit probability is capped here (shocks can ask for more hires than people)
+# The activation share the month loop aims at: above it services would hold over 9 × the unemployed
+# (S = a/(1−a)·U), beyond any place ETP can buy; the shock schema's target_pct stops at 80 %.
+MAX_ACTIVATION_SHARE = 0.9
+
+
+def service_inflow_rate(target_share: np.ndarray, return_rate: float, service_exit: float) -> np.ndarray:
+    """Monthly share of the unemployed sent to services so activation settles at ``target_share``.
+
+    Both the share and the rate stop at MAX_EXIT, which keeps a/(1−a) finite and the rate a probability."""
+    a = np.clip(target_share, 0.0, MAX_EXIT)
+    return np.minimum(a / (1.0 - a) * (return_rate + service_exit), MAX_EXIT)
 
 
 def capped_rates(f: np.ndarray, f_direct: np.ndarray, kappa: float) -> tuple[np.ndarray, np.ndarray]:
@@ -115,27 +120,27 @@ class LabourConstants:
         return self.kappa_edu + self.kappa_olf
 
 
-def constants(baseline: Baseline, pd: ParamDraws) -> LabourConstants:
-    c = lambda name: float(pd.scalar(name)[0])  # noqa: E731  (central params are undated scalars)
+def constants(baseline: Baseline, pdraws: ParamDraws) -> LabourConstants:
+    c = lambda name: float(pdraws.scalar(name)[0])  # noqa: E731  (central params are undated scalars)
     k_edu, k_olf = exit_ratios(baseline)
-    shape_in = pd.series("labour.seasonal_inflow_shape")
+    shape_in = pdraws.series("labour.seasonal_inflow_shape")
     return LabourConstants(
         psi=employability(c("labour.duration_decay_months"), c("labour.duration_floor")),
         alpha=c("labour.matching_alpha"), kappa_edu=k_edu, kappa_olf=k_olf,
         return_rate=1.0 / c("labour.service_months"), service_exit=c("labour.service_employment_rate"),
         season_in=shape_in / shape_in.mean(),  # fitted as a whole (engine.calibrate), mean 1
-        season_exit=seasonal(pd.series("labour.seasonal_exit_shape"), c("labour.seasonal_amplitude")),
+        season_exit=seasonal(pdraws.series("labour.seasonal_exit_shape"), c("labour.seasonal_amplitude")),
     )
 
 
-def seasonal_inflow_persons(pd: ParamDraws, lc: LabourConstants) -> np.ndarray:
+def seasonal_inflow_persons(pdraws: ParamDraws, lc: LabourConstants) -> np.ndarray:
     """(12,) the seasonal part of new spells in persons a month, Jan…Dec (sums to 0).
 
     Fitted on the history run's inflow level and held in persons in the forecast: the June and
     December peaks are set by school years and fixed-term contracts, not by the cyclical level of
     new spells — scaling them with a higher forecast inflow made the forecast's June rise twice the
     largest observed one (issue 13)."""
-    return float(pd.scalar("labour.inflow_persons_per_month")[0]) * (lc.season_in - 1.0)
+    return float(pdraws.scalar("labour.inflow_persons_per_month")[0]) * (lc.season_in - 1.0)
 
 
 # ------------------------------------------------------------------------------------- seasonality
@@ -155,7 +160,7 @@ def observed_seasonal_moves(baseline: Baseline) -> list[tuple[str, str, float, f
             for a, b in OBSERVED_MOVES if a in u and b in u]
 
 
-def seasonal_probe(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, hist: "History",
+def seasonal_probe(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants, hist: "History",
                    months: int = 36) -> np.ndarray:
     """(12,) the model's own seasonal moves, log change into each calendar month (index = month of the
     move's end), from a run without trend: the as-of state, the history's mean deseasonalised hazard
@@ -164,12 +169,12 @@ def seasonal_probe(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, hist
     as_of = baseline.as_of
     ms = np.arange(as_of + 1, as_of + 1 + months, dtype="datetime64[M]")
     moy = month_of_year(ms)
-    A = float(pd.scalar("labour.matching_efficiency")[0])
-    vshape = pd.series("labour.seasonal_vacancy_shape")
+    A = float(pdraws.scalar("labour.matching_efficiency")[0])
+    vshape = pdraws.series("labour.seasonal_vacancy_shape")
     vac = baseline.labour.vacancies * vshape[moy] / vshape[JUNE]
     a = baseline.labour.activation_rate_pct / 100.0
     s = service_inflow_rate(np.array([a]), lc.return_rate, lc.service_exit)
-    seas = seasonal_inflow_persons(pd, lc)
+    seas = seasonal_inflow_persons(pdraws, lc)
 
     def run(level: float) -> np.ndarray:
         U, S = hist.U_end[None].copy(), hist.S_end[None].copy()
@@ -183,7 +188,7 @@ def seasonal_probe(baseline: Baseline, pd: ParamDraws, lc: LabourConstants, hist
         return out
 
     # the level that keeps the stock where it is: two runs and a secant step (the stock is near-linear in it)
-    l0 = float(pd.scalar("labour.inflow_persons_per_month")[0])
+    l0 = float(pdraws.scalar("labour.inflow_persons_per_month")[0])
     u0, u1 = run(l0), run(1.1 * l0)
     goal = hist.U_end.sum()
     g0, g1 = u0[-12:].mean() - goal, u1[-12:].mean() - goal
@@ -249,9 +254,9 @@ def split_rescale(shape: np.ndarray, short_total: float, long_total: float) -> n
     return out
 
 
-def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None = None) -> History:
+def run_history(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants | None = None) -> History:
     """Run the central model from 6/2021 to the as-of month with the observed vacancies and activation."""
-    lc = lc or constants(baseline, pd)
+    lc = lc or constants(baseline, pdraws)
     lab = baseline.labour
     prev = lab.prev_year
     start = parse_month(prev.month)
@@ -262,8 +267,8 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
     vac = _interp_points(months, {prev.month: prev.vacancies, lab.as_of: lab.vacancies})
     act_points = {p.month: p.activation_rate_pct for p in lab.history if p.activation_rate_pct is not None}
     act = _interp_points(months, act_points) / 100.0
-    A = float(pd.scalar("labour.matching_efficiency")[0])
-    inflow0 = float(pd.scalar("labour.inflow_persons_per_month")[0])
+    A = float(pdraws.scalar("labour.matching_efficiency")[0])
+    inflow0 = float(pdraws.scalar("labour.inflow_persons_per_month")[0])
     moy = month_of_year(months)
 
     # the 6/2021 stock: steady-state shape at 6/2021's hazards, scaled to its short- and long-term counts
@@ -298,24 +303,24 @@ def run_history(baseline: Baseline, pd: ParamDraws, lc: LabourConstants | None =
 
 
 # ------------------------------------------------------------------------------------- forecast inputs
-def vacancy_drift(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:
+def vacancy_drift(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> np.ndarray:
     """(P|1, months) the vacancies' drift factor from the as-of month, (1 + drift/100)^years."""
     years_from = (grid.months - baseline.as_of).astype(int) / 12.0
-    return (1.0 + pd.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+    return (1.0 + pdraws.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
 
 
-def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
+def vacancies(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
               shock_mult: np.ndarray, cycle: np.ndarray | float = 0.0) -> np.ndarray:
     """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise
     − loading × business cycle) + shocks."""
-    loading = float(pd.scalar("labour.cycle_vacancy_loading")[0])
+    loading = float(pdraws.scalar("labour.cycle_vacancy_loading")[0])
     v0 = baseline.labour.vacancies
-    shape = pd.series("labour.seasonal_vacancy_shape")
+    shape = pdraws.series("labour.seasonal_vacancy_shape")
     season = shape[grid.month_of_year] / shape[JUNE]
-    trend = vacancy_drift(baseline, pd, grid)
-    sd = float(pd.scalar("labour.vacancy_noise_sd")[0])
-    ar = float(pd.scalar("labour.vacancy_noise_ar")[0])
-    z = pd.normals("labour.vacancies", len(grid))
+    trend = vacancy_drift(baseline, pdraws, grid)
+    sd = float(pdraws.scalar("labour.vacancy_noise_sd")[0])
+    ar = float(pdraws.scalar("labour.vacancy_noise_ar")[0])
+    z = pdraws.normals("labour.vacancies", len(grid))
     start = grid.index(baseline.as_of) + 1
     # z[t] = ar·z[t−1] + sd·eps[t] from z = 0 at the as-of month: lfilter runs the recursion along each
     # path's contiguous row in C (the same products and sums as the plain loop, so the same bits)
@@ -323,7 +328,7 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     z[:, :start] = 0.0
     z -= loading * cycle
     # the product left to right as before (same bits), in place: one (P, T) array instead of six
-    mult = pd.monthly("labour.vacancy_multiplier")
+    mult = pdraws.monthly("labour.vacancy_multiplier")
     shape = np.broadcast_shapes(trend.shape, mult.shape, np.shape(shock_mult), z.shape, np.shape(shock_vacancies))
     v = np.multiply(v0 * season, trend, out=np.empty(shape))
     v *= mult
@@ -333,19 +338,19 @@ def vacancies(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, shock_vacanci
     return np.maximum(v, 0.0, out=v)
 
 
-def business_cycle(baseline: Baseline, pd: ParamDraws, grid: MonthGrid) -> np.ndarray:
+def business_cycle(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> np.ndarray:
     """(P|1, months) the business-cycle factor c(t): AR(1) in log-points from 0 at the as-of month,
     ``c[t] = ar·c[t−1] + sd·ε[t]``; zero before the as-of month and on the central path."""
-    sd = float(pd.scalar("labour.cycle_sd")[0])
-    ar = float(pd.scalar("labour.cycle_ar")[0])
-    eps = pd.normals("labour.cycle", len(grid))
+    sd = float(pdraws.scalar("labour.cycle_sd")[0])
+    ar = float(pdraws.scalar("labour.cycle_ar")[0])
+    eps = pdraws.normals("labour.cycle", len(grid))
     c = np.zeros_like(eps)
     start = grid.index(baseline.as_of) + 1
     c[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
     return c
 
 
-def forecast_inflow_level(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:
+def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:
     """(P|1, months) new spells a month before seasonality and shocks.
 
     The first forecast year keeps the calibrated first-year level (the report's slow further decline);
@@ -356,15 +361,24 @@ def forecast_inflow_level(baseline: Baseline, pd: ParamDraws, grid: MonthGrid, a
     efficiency multiplier; the inflow level's uncertainty (``labour.inflow_level_mult``, the
     calibration's misfit) is the first year's only, and the vacancies' drift (hires ∝ V^(1−α)) scales L*
     too: the long run of every path is anchored on its own structural rate; the cycle swings around it."""
-    l1 = pd.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pd.scalar("labour.inflow_level_mult")[:, None]
-    rate = pd.scalar("labour.structural_rate_pct")
-    central = float(pd.params["labour.structural_rate_pct"].central_at(baseline.as_of))
-    l_star = (float(pd.scalar("labour.structural_inflow_persons_per_month")[0])
-              * (np.maximum(rate, 1e-6) / central) ** alpha * pd.scalar("labour.matching_efficiency_mult"))[:, None]
-    l_star = l_star * vacancy_drift(baseline, pd, grid) ** (1.0 - alpha)
+    l1 = pdraws.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pdraws.scalar("labour.inflow_level_mult")[:, None]
+    rate = pdraws.scalar("labour.structural_rate_pct")
+    central = float(pdraws.params["labour.structural_rate_pct"].central_at(baseline.as_of))
+    l_star = (float(pdraws.scalar("labour.structural_inflow_persons_per_month")[0])
+              * (np.maximum(rate, 1e-6) / central) ** alpha * pdraws.scalar("labour.matching_efficiency_mult"))[:, None]
+    l_star = l_star * vacancy_drift(baseline, pdraws, grid) ** (1.0 - alpha)
     past = (grid.months - (baseline.as_of + 12)).astype(int).astype(float)
-    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / float(pd.scalar("labour.structural_return_months")[0])), 0.0)
+    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / float(pdraws.scalar("labour.structural_return_months")[0])), 0.0)
     return l1 * (1.0 - w[None]) + l_star * w[None]
+
+
+def stitch_history(arr, hist: History, t0: int) -> None:
+    """Write, in place, the calibrated history's last ``t0`` months (January to the as-of month) into the
+    first months of the paths ``arr`` (engine.paths.PathArrays, (P, T))."""
+    h = slice(len(hist.months) - t0, None)
+    for a, past in ((arr.unemployed, hist.unemployed[h]), (arr.long_term, hist.long_term[h]),
+                    (arr.services, hist.services[h]), (arr.exits_to_work, hist.exits_to_work[h])):
+        a[:, :t0] = past
 
 
 @dataclass(frozen=True)
@@ -380,6 +394,19 @@ class LabourPaths:
     exits_to_employment: np.ndarray
 
     STOCKS = ("unemployed", "long_term_unemployed", "unemployment_rate_pct", "activation_rate_pct", "tmt_recipients")
+
+    @classmethod
+    def from_paths(cls, arr, labour_force: np.ndarray) -> "LabourPaths":
+        """The outcomes of the paths ``arr`` (engine.paths.PathArrays, history stitched in) with the rates
+        against ``labour_force`` (P|1, T) persons. The rates are made in place (the same operations in
+        the same order): no (P, T) temporaries; ``arr.services`` becomes the activation numerator."""
+        unemployment_rate = np.multiply(arr.unemployed, 100.0)
+        unemployment_rate /= labour_force
+        activation_rate = np.add(arr.services, arr.unemployed)
+        np.divide(np.multiply(arr.services, 100.0, out=arr.services), activation_rate, out=activation_rate)
+        return cls(unemployed=arr.unemployed, long_term_unemployed=arr.long_term,
+                   unemployment_rate_pct=unemployment_rate, activation_rate_pct=activation_rate,
+                   tmt_recipients=arr.tmt_billed, exits_to_employment=arr.exits_to_work)
 
     def monthly_measures(self) -> dict[str, np.ndarray]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

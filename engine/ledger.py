@@ -31,15 +31,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from .baseline import COST_LINES, LINES, REVENUE_LINES, UNITS, Baseline
+from .baseline import IS_REVENUE, LINES, UNITS, Baseline, margin_of
 from .calendar import MonthGrid
 from .errors import UserError
 from .parameters import ParamDraws, Parameters
 from .scenario import Scenario
+from .tmt import TmtCost
 
 LINE_INDEX = {ln: i for i, ln in enumerate(LINES)}
 UNIT_INDEX = {u: i for i, u in enumerate(UNITS)}
-IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])
 TMT_UNIT, TMT_LINE = UNIT_INDEX["tyollisyys"], LINE_INDEX["grants_paid"]
 TMT_DRIVER = ("tmt_over_appropriation", "Työmarkkinatuen kuntaosuus: määrärahan ylitys",
               "TMT share above its appropriation (määrärahan ylitys)")
@@ -50,21 +50,6 @@ FLOOR_DRIVER = ("booked_above_forecast", "Toteuma jo yli ennusteen (rivi nostett
 SIDES = (("revenue", IS_REVENUE), ("costs", ~IS_REVENUE))
 UNEXPLAINED = ("unexplained", "Selittämätön (estimaattorin ero ja epävarmuus)",
                "Unexplained (estimator vs budget, and what is not yet booked)")
-
-
-@dataclass(frozen=True)
-class TmtCost:
-    """The TMT model's cost in k€: ``benefit_month`` (draws, months) by benefit month on the grid,
-    ``booked`` (draws, months) as booked in the city's accounts, ``year`` (draws, years) accrual totals,
-    and ``booked_h1`` / ``booked_h1_prev`` (k€) the amounts inside the Jan–Jun actuals of the
-    budget year and the year before."""
-
-    benefit_month: np.ndarray
-    booked: np.ndarray
-    year: np.ndarray
-    booked_h1: float
-    booked_h1_prev: float
-    booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.tmt.BANDS)
 
 
 @dataclass(frozen=True)
@@ -96,12 +81,21 @@ class LedgerForecast:
     def costs(self) -> np.ndarray:
         return self.lines[..., ~IS_REVENUE].sum(-1)
 
-    def margin(self) -> np.ndarray:
-        return self.revenue() - self.costs()
+    def margin(self) -> np.ndarray:  # (draws, years, units) toimintakate, revenue − costs
+        return margin_of(self.lines)
 
-    def budget_margin(self) -> np.ndarray:  # (years, units)
-        b = self.budget
-        return b[..., IS_REVENUE].sum(-1) - b[..., ~IS_REVENUE].sum(-1)
+    def budget_revenue(self) -> np.ndarray:  # (years, units)
+        return self.budget[..., IS_REVENUE].sum(-1)
+
+    def budget_costs(self) -> np.ndarray:  # (years, units)
+        return self.budget[..., ~IS_REVENUE].sum(-1)
+
+    def budget_margin(self) -> np.ndarray:  # (years, units) the budget's toimintakate
+        return margin_of(self.budget)
+
+    def monthly_margin(self, months: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default)."""
+        return self.monthly_revenue[:, months] - self.monthly_costs[:, months]
 
 
 def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
@@ -154,7 +148,7 @@ def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     return actual
 
 
-def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
+def remainder_multiplier(pdraws: ParamDraws) -> np.ndarray:
     """(draws|1, units, lines) factor on each line's part of the budget year not yet booked: ``max(1 + sd·z, 0)``.
 
     ``sd`` is the relative standard deviation of that remainder (``ledger.{revenue,costs}_remainder_sd_pct``,
@@ -166,14 +160,14 @@ def remainder_multiplier(pd: ParamDraws) -> np.ndarray:
     each pair, so a run's mean stays on the forecast the planner reads, not ±0.1 M€ of sampling error
     (1 000 paths, seed 1: the elinvoima costs' mean was 119 k€ below the central path's 9 552).
     """
-    if pd.central:
+    if pdraws.central:
         return np.ones((1, len(UNITS), len(LINES)))
-    z = np.empty((pd.draws, len(UNITS), len(LINES)))
+    z = np.empty((pdraws.draws, len(UNITS), len(LINES)))
     for side, mask in SIDES:
-        sd = pd.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
+        sd = pdraws.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
         for u, unit in enumerate(UNITS):
-            u01 = np.clip(pd.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
-            u01[1::2] = 1.0 - u01[0::2][: pd.draws // 2]
+            u01 = np.clip(pdraws.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
+            u01[1::2] = 1.0 - u01[0::2][: pdraws.draws // 2]
             z[:, u, mask] = sd * norm.ppf(u01)[:, None]
     return np.maximum(1.0 + z, 0.0)
 
@@ -190,7 +184,7 @@ def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     return float(budget * (h.actual_or_forecast[-1] / h.target[-1] - 1.0))
 
 
-def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid: MonthGrid, tmt: TmtCost,
+def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, grid: MonthGrid, tmt: TmtCost,
                     shock_effects=()) -> LedgerForecast:
     years = np.unique(grid.years)
     by = baseline.budget_year
@@ -201,16 +195,16 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
 
     # index(year): product of (1 + index_pct/100) over the years after the budget year; (draws|1, years)
     jan = grid.month_of_year == 0
-    idx_pct = pd.monthly("ledger.index_pct")[:, jan]  # value in force each January
+    idx_pct = pdraws.monthly("ledger.index_pct")[:, jan]  # value in force each January
     steps = np.where(years[None, :] > by, 1.0 + idx_pct / 100.0, 1.0)
     growth = np.cumprod(steps, axis=1)
     plan = plan_growth(years, by)  # (years,) the budget's own indexing: fixed, the same on every path
 
-    appropriation = pd.scalar("ledger.tmt_appropriation_keur")  # (draws|1,)
+    appropriation = pdraws.scalar("ledger.tmt_appropriation_keur")  # (draws|1,)
     budget_nt, run_rate_nt, budget_full = _bases(baseline, tmt, appropriation)
     base = w * budget_nt + (1.0 - w) * run_rate_nt  # (draws|1, units, lines)
 
-    draws = pd.draws
+    draws = pdraws.draws
     lines = np.broadcast_to(base[:, None] * growth[:, :, None, None], (draws, n_years, len(UNITS), len(LINES))).copy()
     budget = budget_full[0][None] * plan[:, None, None]  # (years, units, lines): a plan, not a draw
 
@@ -226,7 +220,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
             elif isinstance(adj.amount_keur, float):
                 amount = np.full(1, adj.amount_keur)
             else:
-                amount = adj.amount_keur.distribution().ppf(pd.uniforms(f"adjustments.{adj_id}.{year}"))
+                amount = adj.amount_keur.distribution().ppf(pdraws.uniforms(f"adjustments.{adj_id}.{year}"))
             lines[:, y, u, ln] += w * amount
             sign = 1.0 if IS_REVENUE[ln] else -1.0
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,
@@ -234,9 +228,9 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
 
     # The part of the budget year not yet booked is uncertain (estimator, adjustments and all); a path's
     # level carries into the later years. What is booked (Jan–Jun) is not. The TMT has its own model.
-    if not pd.central:
+    if not pdraws.central:
         fc = lines[:, 0]  # (draws, units, lines): years[0] is the budget year
-        new = fc + (remainder_multiplier(pd) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
+        new = fc + (remainder_multiplier(pdraws) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
         level = np.divide(new, fc, out=np.ones_like(fc), where=fc > 0)
         lines[:, 0] = new
         lines[:, 1:] *= level[:, None]
@@ -253,7 +247,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
 
     # the index's departure from the plan's: on the estimator's base (non-TMT), per path; zero on the central path
     gap = base[:, None] * (growth - plan[None, :])[:, :, None, None]  # (draws|1, years, units, lines)
-    index_margin = (gap[..., IS_REVENUE].sum(-1) - gap[..., ~IS_REVENUE].sum(-1))  # (draws|1, years, units)
+    index_margin = margin_of(gap)  # (draws|1, years, units)
     for y, year in enumerate(years):
         if year > by:
             for u, unit in enumerate(UNITS):
@@ -273,7 +267,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pd: ParamDraws, grid
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
     if short.any():
         lines[:, 0] += short
-        floor_margin = short[..., IS_REVENUE].sum(-1) - short[..., ~IS_REVENUE].sum(-1)  # (draws, units)
+        floor_margin = margin_of(short)  # (draws, units)
         for u, unit in enumerate(UNITS):
             if short[:, u].any():
                 drivers.append(Driver(FLOOR_DRIVER[0], FLOOR_DRIVER[1], FLOOR_DRIVER[2], unit, int(by),

@@ -60,8 +60,8 @@ def run_path(inp: Inputs, i: int) -> dict[str, list[float]]:
         long_term_now = sum(U[LONG_TERM_MONTHS:])
         f_long = min(float(_at(inp.long_term_hires, i)[t]) / max(long_term_now, 1e-9), MAX_EXIT - per_psi)
 
-        target = min(max(float(_at(inp.activation, i)[t]), 0.0), 0.95)
-        s = min(target / (1.0 - target) * (r + e_s), 0.95)
+        target = min(max(float(_at(inp.activation, i)[t]), 0.0), MAX_EXIT)
+        s = min(target / (1.0 - target) * (r + e_s), MAX_EXIT)
 
         # unemployed and services
         new_U = [0.0] * D

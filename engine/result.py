@@ -15,16 +15,15 @@ Labour rows use unit ``lahti``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .baseline import LINES, UNITS, Baseline
 from .calendar import MonthGrid
-from .ledger import IS_REVENUE, UNEXPLAINED, LedgerForecast
+from .ledger import UNEXPLAINED, LedgerForecast
 from .scenario import Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
@@ -131,9 +130,8 @@ class Result:
     def _finance_year(self) -> dict[str, np.ndarray]:
         """measure -> (draws, years, finance units) k€."""
         led = self.ledger
-        rev, cost = led.revenue(), led.costs()
         add_etp = lambda a: np.concatenate([a, a.sum(-1, keepdims=True)], axis=-1)  # noqa: E731
-        out = {"revenue_keur": add_etp(rev), "costs_keur": add_etp(cost), "margin_keur": add_etp(rev - cost)}
+        out = {"revenue_keur": add_etp(led.revenue()), "costs_keur": add_etp(led.costs()), "margin_keur": add_etp(led.margin())}
         for i, line in enumerate(LINES):
             out[f"{line}_keur"] = add_etp(led.lines[..., i])
         return out
@@ -142,9 +140,9 @@ class Result:
         rows = _Rows()
         sid = self.scenario.id
         fin = self._finance_year()
-        b = self.ledger.budget  # (years, units, lines): the budget year's budget, indexed after it
-        b_rev, b_cost = b[..., IS_REVENUE].sum(-1), b[..., ~IS_REVENUE].sum(-1)
-        budget = {"budget_revenue_keur": b_rev, "budget_costs_keur": b_cost, "budget_margin_keur": b_rev - b_cost}
+        led = self.ledger  # its budget: the budget year's, indexed after it
+        budget = {"budget_revenue_keur": led.budget_revenue(), "budget_costs_keur": led.budget_costs(),
+                  "budget_margin_keur": led.budget_margin()}
         labour = self.labour.year_end_measures(self.grid) if self.labour is not None else {}
         for y, year in enumerate(self.years):
             for measure, arr in fin.items():
@@ -167,8 +165,9 @@ class Result:
         months, labels = self._forecast_months()
         rev = led.monthly_revenue[:, months]
         cost = led.monthly_costs[:, months]
+        margin = led.monthly_margin(months)
         for measure, per_unit in (("revenue_keur", lambda u: rev[:, :, u]), ("costs_keur", lambda u: cost[:, :, u]),
-                                  ("margin_keur", lambda u: rev[:, :, u] - cost[:, :, u])):
+                                  ("margin_keur", lambda u: margin[:, :, u])):
             unit_series = [per_unit(u) for u in range(len(UNITS))]
             for unit, arr in zip(FINANCE_UNITS, unit_series + [sum(unit_series[1:], unit_series[0])]):
                 rows.add([(sid, m, unit, measure) for m in labels], arr)
@@ -206,7 +205,7 @@ class Result:
         later years from zero in January. Its percentiles need the paths (percentiles do not add up).
         """
         led = self.ledger
-        margin = led.monthly_revenue[:, months] - led.monthly_costs[:, months]  # (draws, months, units)
+        margin = led.monthly_margin(months)  # (draws, months, units)
         years = np.asarray(self.grid.years)[months]
         for u, unit in enumerate(FINANCE_UNITS):
             m = margin.sum(-1) if unit == "etp" else margin[:, :, u]
@@ -246,11 +245,3 @@ class Result:
                 rows.add([(sid, int(year), unit, "total_deviation", "Poikkeama yhteensä", "Deviation, total")], tot)
         return rows.frame(("scenario", "year", "unit", "driver", "label_fi", "label_en"))
 
-
-def combine(results: Iterable[Result]) -> dict[str, pd.DataFrame]:
-    results = list(results)
-    return {
-        "year_end": pd.concat([r.year_end() for r in results], ignore_index=True),
-        "monthly": pd.concat([r.monthly() for r in results], ignore_index=True),
-        "deviations": pd.concat([r.deviations() for r in results], ignore_index=True),
-    }

@@ -31,54 +31,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .baseline import LINES, UNITS
 from .errors import UserError, clip, show
 from .parameters import Parameters
 from .parameters import _range as param_range
-from .scenario_types import bounded
+from .scenario_types import FIRST_YEAR, LAST_YEAR, Strict, Year, YearMonth, bounded
 from .shocks import MAX_KEUR, SHOCK_TYPES, Shock
 from .validation import first_error
 
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM")]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 ESTIMATORS = ("report", "run_rate", "blend")
 DERIVATIONS = ("staff_htv",)
 MAX_EXTENDS_DEPTH = 16
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
 FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
 Amount = bounded(-MAX_KEUR, MAX_KEUR)  # k€: ~30× ETP's whole budget; beyond it a typo or an overflow
 
 
-class Description(_Strict):
+class Description(Strict):
     fi: str = ""
     en: str = ""
 
 
-class Settings(_Strict):
+class Settings(Strict):
     estimator: Literal[ESTIMATORS] = Field(  # type: ignore[valid-type]
         "report",
         description="Year-end estimator for ledger lines: 'report' = budget + named adjustments (the report's method); "
         "'run_rate' = Jan–Jun actual / last year's Jan–Jun share of its closing; 'blend' = weighted mean of the two.",
     )
     blend_weight: FiniteNumber = Field(0.5, ge=0, le=1, description="Weight of the report method in 'blend' (0…1).")
-    horizon_end: YearMonth = Field("2028-12", description="Last forecast month, a December YYYY-12 (2022-12 … 2035-12).")
+    horizon_end: YearMonth = Field("2028-12", description=f"Last forecast month, a December YYYY-12 ({FIRST_YEAR}-12 … {LAST_YEAR}-12).")
 
     @field_validator("horizon_end")
     @classmethod
     def _horizon(cls, v: str) -> str:
-        if not "2022-12" <= v <= "2035-12" or not v.endswith("-12"):
-            raise ValueError("horizon_end must be a December within 2022-12 … 2035-12 (years are whole)")
+        if not f"{FIRST_YEAR}-12" <= v <= f"{LAST_YEAR}-12" or not v.endswith("-12"):
+            raise ValueError(f"horizon_end must be a December within {FIRST_YEAR}-12 … {LAST_YEAR}-12 (years are whole)")
         return v
 
 
-class Adjustment(_Strict):
+class Adjustment(Strict):
     """A named driver of the year-end ledger: change of one line's amount (k€, + = more revenue or more cost)."""
 
     label_fi: str = Field(min_length=1)
@@ -89,7 +84,7 @@ class Adjustment(_Strict):
     derive: Literal[DERIVATIONS] | None = Field(  # type: ignore[valid-type]
         None, description="'staff_htv': staff budget × (HTV forecast / HTV target − 1), from the baseline's person-years"
     )
-    years: list[Annotated[int, Field(ge=2022, le=2035)]] | None = Field(
+    years: list[Year] | None = Field(
         None, description="Years it applies to; default the budget year only"
     )
     source: str = ""
@@ -103,7 +98,7 @@ class Adjustment(_Strict):
         return self
 
 
-class ScenarioFile(_Strict):
+class ScenarioFile(Strict):
     """What one TOML file may hold (after ``extends`` is merged, the same)."""
 
     name: str = Field(min_length=1, description="Scenario name shown in tables")

@@ -1,16 +1,25 @@
-"""Value types shared by the scenario schema and the shock library."""
+"""Value types shared by the scenario schema, the shock library and the baseline data."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from .calendar import YEAR_MONTH_PATTERN
 from .distributions import NAMES as DIST_NAMES
 from .distributions import Distribution, DistributionError
 
-YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 YearMonth = Annotated[str, Field(pattern=YEAR_MONTH_PATTERN, description="a month, YYYY-MM")]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+# the years a scenario can name: from the baseline's budget year 2022 to the longest horizon
+FIRST_YEAR, LAST_YEAR = 2022, 2035
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+
+
+class Strict(BaseModel):
+    """Base of the input schemas: unknown keys are errors, values are not coerced, models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DistSpec(BaseModel):

@@ -45,11 +45,14 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .baseline import LINES, UNITS
 from .calendar import MonthGrid, parse_month
-from .scenario_types import YearMonth, bounded
+from .labour import MAX_ACTIVATION_SHARE
+from .distributions import Distribution
+from .parameters import ParamDraws
+from .scenario_types import Strict, Year, YearMonth, bounded
 
 # Every field has a physically meaningful range (its unit in the field's description). The caps are
 # far above anything Lahti could see — the labour force is about 55 700 persons, ETP's budget about
@@ -87,11 +90,7 @@ UncertainPct = bounded(0, 500)
 UncertainDrop = bounded(0, 100)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Point(_Strict):
+class Point(Strict):
     month: YearMonth
     persons: Persons = Field(description=f"head count, persons (0…{MAX_PERSONS})")
 
@@ -103,7 +102,7 @@ def _in_order(model, first: str, then: str):
     return model
 
 
-class Period(_Strict):
+class Period(Strict):
     start: YearMonth
     end: YearMonth
     persons_per_month: _within(0, MAX_PERSONS_PER_MONTH) = Field(
@@ -112,7 +111,7 @@ class Period(_Strict):
     _order = model_validator(mode="after")(lambda m: _in_order(m, "start", "end"))
 
 
-class _ShockBase(_Strict):
+class _ShockBase(Strict):
     label_fi: str = Field("", description="Finnish label in tables")
     label_en: str = Field("", description="English label in tables")
     source: str = ""
@@ -147,10 +146,14 @@ class ArrivalsShock(_ShockBase):
     participation: UncertainShare = Field(0.6, description="share of working-age arrivals who join the labour force (uncertain)")
     unemployed_share: UncertainShare = Field(0.7, description="share of entrants who are unemployed at first (uncertain)")
     compensation_years: Annotated[int, Field(ge=0, le=10)] = 3
-    compensation_7_plus_eur: Euros = Field(2300.0, description=f"€ a year per person aged 7 or over (0…{MAX_EUR})")
-    compensation_under_7_eur: Euros = Field(6845.0, description=f"€ a year per child under 7 (0…{MAX_EUR})")
-    initial_assessment_eur: Euros = Field(
-        700.0, description=f"€ per initial assessment, booked when the home municipality is granted (0…{MAX_EUR})")
+    # None: the parameter of the same name under "arrivals." (engine/data/parameters.toml, with its source)
+    compensation_7_plus_eur: Euros | None = Field(
+        None, description=f"€ a year per person aged 7 or over (0…{MAX_EUR}); default arrivals.compensation_7_plus_eur")
+    compensation_under_7_eur: Euros | None = Field(
+        None, description=f"€ a year per child under 7 (0…{MAX_EUR}); default arrivals.compensation_under_7_eur")
+    initial_assessment_eur: Euros | None = Field(
+        None, description=f"€ per initial assessment, booked when the home municipality is granted (0…{MAX_EUR}); "
+                          "default arrivals.initial_assessment_eur")
     service_cost_eur_per_person_year: UncertainEuros = Field(
         1200.0, description=f"immigration-service costs while compensated, € a person-year (0…{MAX_EUR}; uncertain)")
 
@@ -186,8 +189,8 @@ class DownturnShock(_ShockBase):
     recovery_months: Annotated[int, Field(ge=1, le=120)] = 24
 
 
-class LedgerChange(_Strict):
-    year: Annotated[int, Field(ge=2022, le=2035)]
+class LedgerChange(Strict):
+    year: Year
     unit: Literal[UNITS]  # type: ignore[valid-type]
     line: Literal[LINES]  # type: ignore[valid-type]
     amount_keur: UncertainSignedKeur = Field(description=f"k€ on the line, + = more (−{MAX_KEUR}…{MAX_KEUR}; uncertain)")
@@ -202,8 +205,9 @@ class ServicesTransferShock(_ShockBase):
     type: Literal["services_transfer"]
     start: YearMonth
     staff_htv: UncertainHtv = Field(description=f"person-years moving to the city (0…{MAX_HTV}; uncertain)")
-    cost_per_htv_keur: KeurPerPerson = Field(
-        60.0, description=f"k€ a person-year, with overheads (0…{MAX_KEUR_PER_PERSON})")
+    cost_per_htv_keur: KeurPerPerson | None = Field(
+        None, description=f"k€ a person-year, with overheads (0…{MAX_KEUR_PER_PERSON}); "
+                          "default services_transfer.cost_per_htv_keur")
     state_funding_keur: UncertainKeur = Field(
         description=f"k€ a year of state funding for the services (0…{MAX_KEUR}; uncertain)")
     other_costs_keur: Keur = Field(0.0, description=f"k€ a year of premises, IT and purchased services (0…{MAX_KEUR})")
@@ -257,11 +261,23 @@ class ShockArrays:
         return cls(z, one, z, one, z, z, z, z, z, z, subsidy_entrants=z)
 
 
-def _value(v, pd, key: str) -> np.ndarray:
+def or_parameter(shock, name: str, pdraws_or_params):
+    """The shock's field ``name`` if the scenario gives it, else the parameter ``<shock type>.<name>``:
+    (draws|1, 1) from ParamDraws, its central value from Parameters (for words, engine.explain)."""
+    own = getattr(shock, name)
+    if own is not None:
+        return own
+    if isinstance(pdraws_or_params, ParamDraws):
+        return pdraws_or_params.scalar(f"{shock.type}.{name}")[:, None]
+    v = pdraws_or_params[f"{shock.type}.{name}"].value[0].value
+    return v.median() if isinstance(v, Distribution) else v
+
+
+def _value(v, pdraws, key: str) -> np.ndarray:
     """(P|1,) a shock's number or its draws (keyed by shock id and field: common random numbers)."""
     if isinstance(v, (int, float)):
         return np.full(1, float(v))
-    return v.distribution().ppf(pd.uniforms(key))
+    return v.distribution().ppf(pdraws.uniforms(key))
 
 
 def ramp_points(points: list[Point], grid: MonthGrid) -> np.ndarray:
@@ -284,7 +300,7 @@ def _by_year(monthly_keur: np.ndarray, grid: MonthGrid) -> dict[int, np.ndarray]
     return {int(y): monthly_keur[:, grid.years == y].sum(1) for y in np.unique(grid.years)}
 
 
-def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
+def compile_shocks(scenario, baseline, pdraws, grid: MonthGrid) -> ShockArrays:
     """All the scenario's shocks as monthly arrays; only months after the as-of month are touched."""
     T = len(grid)
     future = (grid.months > baseline.as_of).astype(float)
@@ -306,9 +322,9 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
     for sid, shock in scenario.shocks.items():
         key = f"shocks.{sid}"
         if shock.type == "jobs":
-            jobs = ramp_points(shock.jobs, grid)[None] * _value(shock.scale, pd, key + ".scale")[:, None]
-            total = jobs * (1.0 + _value(shock.indirect_multiplier, pd, key + ".indirect_multiplier")[:, None])
-            local = _value(shock.local_share, pd, key + ".local_share")[:, None]
+            jobs = ramp_points(shock.jobs, grid)[None] * _value(shock.scale, pdraws, key + ".scale")[:, None]
+            total = jobs * (1.0 + _value(shock.indirect_multiplier, pdraws, key + ".indirect_multiplier")[:, None])
+            local = _value(shock.local_share, pdraws, key + ".local_share")[:, None]
             change = np.diff(total, axis=1, prepend=0.0)
             add("direct_hires", np.maximum(change, 0.0) * local)
             add("inflow", np.maximum(-change, 0.0) * local)
@@ -317,39 +333,40 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             per_month = np.zeros(T)
             for p in shock.arrivals:
                 per_month[(grid.months >= parse_month(p.start)) & (grid.months <= parse_month(p.end))] += p.persons_per_month
-            arrivals = per_month[None] * _value(shock.scale, pd, key + ".scale")[:, None]
+            arrivals = per_month[None] * _value(shock.scale, pdraws, key + ".scale")[:, None]
             h, lf_lag, years = shock.months_to_home_municipality, shock.months_to_labour_force, shock.compensation_years
             shifted = lambda a, k: np.pad(a, ((0, 0), (k, 0)))[:, :T]  # noqa: E731
             compensated = sum(shifted(arrivals, h + j) for j in range(12 * years)) if years else np.zeros_like(arrivals)
-            rate_eur = shock.share_under_7 * shock.compensation_under_7_eur + (1 - shock.share_under_7) * shock.compensation_7_plus_eur
+            under_7, over_7 = (or_parameter(shock, f, pdraws) for f in ("compensation_under_7_eur", "compensation_7_plus_eur"))
+            rate_eur = shock.share_under_7 * under_7 + (1 - shock.share_under_7) * over_7
             # the initial assessment (alkukartoitus) is made for adults of working age, not for children
             book(sid, shock, ": valtion korvaukset", ": state compensation", "elinvoima", "grants_received",
                  compensated * rate_eur / 12.0 / 1000.0
-                 + shifted(arrivals, h) * shock.working_age_share * shock.initial_assessment_eur / 1000.0)
-            cost = _value(shock.service_cost_eur_per_person_year, pd, key + ".service_cost")[:, None]
+                 + shifted(arrivals, h) * shock.working_age_share * or_parameter(shock, "initial_assessment_eur", pdraws) / 1000.0)
+            cost = _value(shock.service_cost_eur_per_person_year, pdraws, key + ".service_cost")[:, None]
             book(sid, shock, ": palvelukulut", ": service costs", "elinvoima", "purchased_services",
                  compensated * cost / 12.0 / 1000.0)
-            entrants = shifted(arrivals, lf_lag) * shock.working_age_share * _value(shock.participation, pd, key + ".participation")[:, None]
-            unemployed = entrants * _value(shock.unemployed_share, pd, key + ".unemployed_share")[:, None]
+            entrants = shifted(arrivals, lf_lag) * shock.working_age_share * _value(shock.participation, pdraws, key + ".participation")[:, None]
+            unemployed = entrants * _value(shock.unemployed_share, pdraws, key + ".unemployed_share")[:, None]
             add("labour_force", np.cumsum(entrants, axis=1))
             add("inflow", unemployed)
             add("subsidy_entrants", unemployed)  # on the subsidy from day 1; their TMT in engine.inputs
         elif shock.type == "activation":
-            base = pd.monthly("labour.activation_target_pct")
+            base = pdraws.monthly("labour.activation_target_pct")
             span = max(int(parse_month(shock.reach_by) - parse_month(shock.start)), 0) + 1
             pts = (shock.target_pct - base) * _ramp(grid, shock.start, span)[None]
             add("activation_pts", pts)
             # the services bought cost money: the extra persons in services at the as-of unemployed,
             # S = a/(1−a)·U, × the cost of a person-month (labour.service_cost_eur_per_person_month).
             # A lower target saves nothing here: the staff and contracts behind today's places stay.
-            a0, a1 = np.clip(base / 100.0, 0, 0.9), np.clip((base + pts) / 100.0, 0, 0.9)
+            a0, a1 = np.clip(base / 100.0, 0, MAX_ACTIVATION_SHARE), np.clip((base + pts) / 100.0, 0, MAX_ACTIVATION_SHARE)
             extra = baseline.labour.unemployed * np.maximum(a1 / (1.0 - a1) - a0 / (1.0 - a0), 0.0)
-            cost = pd.scalar("labour.service_cost_eur_per_person_month")[:, None]
+            cost = pdraws.scalar("labour.service_cost_eur_per_person_month")[:, None]
             book(sid, shock, ": palvelujen kustannus", ": cost of the services", "tyollisyys", "purchased_services",
                  extra * cost / 1000.0)
         elif shock.type == "pilot":
             active = ((grid.months >= parse_month(shock.start)) & (grid.months <= parse_month(shock.end))).astype(float)
-            persons = _value(shock.persons, pd, key + ".persons")[:, None]
+            persons = _value(shock.persons, pdraws, key + ".persons")[:, None]
             per_month = persons * active[None] / max(active.sum(), 1.0)
             add("long_term_hires", per_month)
             add("tmt_exits", per_month)
@@ -360,29 +377,29 @@ def compile_shocks(scenario, baseline, pd, grid: MonthGrid) -> ShockArrays:
             rec_start = grid.months >= parse_month(shock.start) + shock.ramp_months + shock.duration_months
             rec = np.where(rec_start, np.clip((grid.months - (parse_month(shock.start) + shock.ramp_months + shock.duration_months)).astype(int) / shock.recovery_months, 0, 1), 0)
             depth = (down * (1.0 - rec))[None]
-            inc = _value(shock.inflow_increase_pct, pd, key + ".inflow_increase_pct")[:, None] / 100.0
-            drop = _value(shock.vacancy_drop_pct, pd, key + ".vacancy_drop_pct")[:, None] / 100.0
+            inc = _value(shock.inflow_increase_pct, pdraws, key + ".inflow_increase_pct")[:, None] / 100.0
+            drop = _value(shock.vacancy_drop_pct, pdraws, key + ".vacancy_drop_pct")[:, None] / 100.0
             mult["inflow_mult"] = mult["inflow_mult"] * (1.0 + inc * depth * future)
             mult["vacancy_mult"] = mult["vacancy_mult"] * (1.0 - drop * depth * future)
         elif shock.type == "ledger":
             for i, ch in enumerate(shock.changes):
-                amount = _value(ch.amount_keur, pd, f"{key}.changes.{i}")
+                amount = _value(ch.amount_keur, pdraws, f"{key}.changes.{i}")
                 ledger.append(LedgerEffect(f"{sid}.{ch.line}", shock.label_fi or sid, shock.label_en or sid,
                                            ch.unit, ch.line, ch.year, amount))
         elif shock.type == "services_transfer":
             on = (grid.months >= parse_month(shock.start)).astype(float)[None]
-            htv = _value(shock.staff_htv, pd, key + ".staff_htv")[:, None]
-            book(sid, shock, ": henkilöstö", ": staff", "tyollisyys", "staff", on * htv * shock.cost_per_htv_keur / 12.0)
-            fund = _value(shock.state_funding_keur, pd, key + ".state_funding_keur")[:, None]
+            htv = _value(shock.staff_htv, pdraws, key + ".staff_htv")[:, None]
+            book(sid, shock, ": henkilöstö", ": staff", "tyollisyys", "staff", on * htv * or_parameter(shock, "cost_per_htv_keur", pdraws) / 12.0)
+            fund = _value(shock.state_funding_keur, pdraws, key + ".state_funding_keur")[:, None]
             book(sid, shock, ": valtion rahoitus", ": state funding", "tyollisyys", "grants_received", on * fund / 12.0)
             if shock.other_costs_keur:
                 book(sid, shock, ": muut kulut", ": other costs", "tyollisyys", "purchased_services",
                      on * shock.other_costs_keur / 12.0)
     # TE24: the state's permanent compensation for the benefit financing, from the first month the
     # TE24 rules are in force — its own revenue line, so the reform shows gross (TMT) and net
-    te24 = (pd.choice("tmt.rule_set") == "te24").astype(float)[None]
+    te24 = (pdraws.choice("tmt.rule_set") == "te24").astype(float)[None]
     if te24.any():
-        comp = pd.scalar("tmt.te24_state_compensation_keur")[:, None]
+        comp = pdraws.scalar("tmt.te24_state_compensation_keur")[:, None]
         for year, amount in _by_year(te24 * future * comp / 12.0, grid).items():
             if np.any(amount != 0):
                 ledger.append(LedgerEffect("te24_compensation.grants_received", "TE24: valtion korvaus etuusrahoituksesta",

@@ -12,8 +12,8 @@ from .baseline import Baseline
 from .calendar import MonthGrid, parse_month
 from .errors import UserError
 from .inputs import prepare
-from .labour import LONG_TERM_MONTHS, LabourPaths
-from .ledger import TmtCost, forecast_ledger
+from .labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
+from .ledger import forecast_ledger
 from .parameters import Parameters
 from .paths import run
 from .result import Result
@@ -111,46 +111,21 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
     params = scenario.parameters(params)
-    pd = params.sample(grid, draws, seed)
-    shocks = compile_shocks(scenario, baseline, pd, grid)
-    prep = prepare(baseline, pd, grid, shocks)
+    pdraws = params.sample(grid, draws, seed)
+    shocks = compile_shocks(scenario, baseline, pdraws, grid)
+    prep = prepare(baseline, pdraws, grid, shocks)
     arr = run(prep.inputs, draws)
-    # arrivals on the subsidy from day 1 are billed as their own cohorts (engine.inputs), outside the loop
-    arr.tmt_cost_bands_keur[:] += prep.arrivals_tmt_bands_keur
-    arr.tmt_cost_keur[:] += prep.arrivals_tmt_bands_keur.sum(-1)
-    arr.tmt_billed[:] += prep.arrivals_tmt_billed
-
+    tmt.add_arrivals(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, arr.tmt_billed,
+                     prep.arrivals_tmt_bands_keur, prep.arrivals_tmt_billed)
     # the months up to the as-of month are the deterministic history / first-half runs
-    t0 = prep.inputs.t0
-    hist, start = prep.history, prep.start
-    h = slice(len(hist.months) - t0, None)
-    for a, past in ((arr.unemployed, hist.unemployed[h]), (arr.long_term, hist.long_term[h]),
-                    (arr.services, hist.services[h]), (arr.exits_to_work, hist.exits_to_work[h]),
-                    (arr.tmt_cost_keur, start.cost_keur), (arr.tmt_billed, start.billed)):
-        a[:, :t0] = past
-    arr.tmt_cost_bands_keur[:, :t0] = start.cost_bands_keur
-    # the rates in place (the same operations in the same order): no (P, T) temporaries
-    unemployment_rate = np.multiply(arr.unemployed, 100.0)
-    unemployment_rate /= prep.inputs.labour_force
-    activation_rate = np.add(arr.services, arr.unemployed)
-    np.divide(np.multiply(arr.services, 100.0, out=arr.services), activation_rate, out=activation_rate)
+    stitch_history(arr, prep.history, prep.inputs.t0)
+    tmt.stitch_first_half(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, arr.tmt_billed, prep.start)
+    labour = LabourPaths.from_paths(arr, prep.inputs.labour_force)
+    start = prep.start
     del prep  # the month loop's inputs, (P, T) arrays, are done with
-    labour = LabourPaths(
-        unemployed=arr.unemployed, long_term_unemployed=arr.long_term,
-        unemployment_rate_pct=unemployment_rate, activation_rate_pct=activation_rate,
-        tmt_recipients=arr.tmt_billed, exits_to_employment=arr.exits_to_work,
-    )
-    h1_booked = (grid.years == baseline.budget_year) & (grid.month_of_year < 5)  # Jan–May bills
-    prev = np.arange(np.datetime64(f"{baseline.budget_year - 1}-01"), np.datetime64(f"{baseline.budget_year}-01"),
-                     dtype="datetime64[M]")
-    wd_prev = np.busday_count(prev.astype("datetime64[D]"), (prev + 1).astype("datetime64[D]"))
-    cost = TmtCost(
-        benefit_month=arr.tmt_cost_keur, booked=tmt.booked(arr.tmt_cost_keur, grid),
-        year=tmt.annual(arr.tmt_cost_keur, grid), booked_h1=float(start.cost_keur[h1_booked[:t0]].sum()),
-        booked_h1_prev=baseline.tmt.closing_prev_keur * wd_prev[:5].sum() / wd_prev.sum(),
-        booked_bands=tmt.booked(arr.tmt_cost_bands_keur, grid),
-    )
-    ledger = forecast_ledger(baseline, scenario, pd, grid, cost, shocks.ledger)
+    cost = tmt.cost(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, grid, start, baseline.budget_year,
+                    baseline.tmt.closing_prev_keur)
+    ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger)
     check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,
                   labour=labour)

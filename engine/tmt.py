@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calendar import MonthGrid
+from .calendar import MonthGrid, weekdays, year_months
 
 K = 48  # subsidy buckets: 0 … 46 months of billed days, 47 = 1 010.5 days or more
 DAYS_PER_BUCKET = 21.5  # weekdays in an average month (Kela pays five days a week)
@@ -109,6 +109,21 @@ def annual(values: np.ndarray, grid: MonthGrid) -> np.ndarray:
     """(draws, years) sums of (draws, months) by calendar year."""
     years = np.unique(grid.years)
     return np.stack([values[:, grid.years == y].sum(1) for y in years], axis=1)
+
+
+@dataclass(frozen=True)
+class TmtCost:
+    """The TMT model's cost in k€: ``benefit_month`` (draws, months) by benefit month on the grid,
+    ``booked`` (draws, months) as booked in the city's accounts, ``year`` (draws, years) accrual totals,
+    and ``booked_h1`` / ``booked_h1_prev`` (k€) the amounts inside the Jan–Jun actuals of the
+    budget year and the year before."""
+
+    benefit_month: np.ndarray
+    booked: np.ndarray
+    year: np.ndarray
+    booked_h1: float
+    booked_h1_prev: float
+    booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.tmt.BANDS)
 
 
 @dataclass(frozen=True)
@@ -199,6 +214,48 @@ class TmtStart:
     billed_over_500: np.ndarray
     cost_bands_keur: np.ndarray
     inflow_ratio: float
+
+
+def add_arrivals(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, billed: np.ndarray,
+                 arrivals_bands_keur: np.ndarray, arrivals_billed: np.ndarray) -> None:
+    """Add, in place, the arrivals on the subsidy from day 1, billed as their own cohorts outside the
+    month loop (engine.inputs): cost (P, T) k€, its bands (P, T, 3) and billed persons (P, T)."""
+    cost_bands_keur[:] += arrivals_bands_keur
+    cost_keur[:] += arrivals_bands_keur.sum(-1)
+    billed[:] += arrivals_billed
+
+
+def stitch_first_half(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, billed: np.ndarray, start: "TmtStart") -> None:
+    """Write, in place, the deterministic Jan–as-of run (``start``) into the paths' first months."""
+    t0 = len(start.cost_keur)
+    cost_keur[:, :t0] = start.cost_keur
+    billed[:, :t0] = start.billed
+    cost_bands_keur[:, :t0] = start.cost_bands_keur
+
+
+def booked_h1(start: "TmtStart", grid: MonthGrid, budget_year: int) -> float:
+    """k€ of TMT inside the budget year's Jan–Jun actuals: Kela bills a benefit month the month after,
+    so June's books hold the benefit months January–May of the first-half run."""
+    t0 = len(start.cost_keur)
+    jan_may = (grid.years == budget_year) & (grid.month_of_year < 5)
+    return float(start.cost_keur[jan_may[:t0]].sum())
+
+
+def booked_h1_prev(closing_prev_keur: float, budget_year: int) -> float:
+    """k€ of TMT inside last year's Jan–Jun actuals: last year's closing TMT × the weekday share of its
+    January–May (the benefit months booked by June)."""
+    wd = weekdays(year_months(budget_year - 1))
+    return closing_prev_keur * wd[:5].sum() / wd.sum()
+
+
+def cost(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, grid: MonthGrid, start: "TmtStart", budget_year: int,
+         closing_prev_keur: float) -> "TmtCost":
+    """The TMT paths (benefit month, k€) as the ledger needs them: booked, by year, and the first halves' bookings."""
+    return TmtCost(
+        benefit_month=cost_keur, booked=booked(cost_keur, grid), year=annual(cost_keur, grid),
+        booked_h1=booked_h1(start, grid, budget_year), booked_h1_prev=booked_h1_prev(closing_prev_keur, budget_year),
+        booked_bands=booked(cost_bands_keur, grid),
+    )
 
 
 def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard: np.ndarray,

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from .distributions import suggest
 from .errors import clip, did_you_mean, show
-from .scenario_types import YEAR_MONTH_PATTERN
+from .calendar import YEAR_MONTH_PATTERN
 
 # how pydantic names the alternatives of a union in an error's location
 _BRANCHES = {"float", "constrained-float", "int", "constrained-int", "str", "DistSpec", "list", "dict", "bool",

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 import engine
-from engine.baseline import LINES, UNITS
+from engine.baseline import UNITS
 from engine.cli import main
 from engine.errors import UserError
-from engine.ledger import IS_REVENUE, TMT_DRIVER
+from engine.ledger import TMT_DRIVER
 
 from .conftest import SCENARIOS, value
 

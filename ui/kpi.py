@@ -33,14 +33,6 @@ class Kpi:
     base_mean: float
     good: bool | None  # is the change against the baseline good news? None = no change
 
-    @property
-    def caption(self) -> str:
-        parts = [f"P10–P90 {self.band}"]
-        if self.vs_budget:
-            parts.append(self.vs_budget)
-        parts.append(self.reference)
-        return " · ".join(p for p in parts if p)
-
 
 Index = dict  # (year, unit, measure) -> (mean, p10, p50, p90): ui.results.index(year_end)
 _STAT = {"mean": 0, "p10": 1, "p50": 2, "p90": 3}

@@ -115,26 +115,17 @@ def test_kill_9_of_the_main_process_takes_the_workers_with_it(tmp_path):
     assert not _lock(tmp_path).exists()
 
 
-def test_sigterm_is_ctrl_c_exit_130_workers_stopped_nothing_written(tmp_path):
-    """SIGTERM killed the main process silently and orphaned the workers."""
+@pytest.mark.parametrize("send", [
+    # SIGTERM killed the main process silently and orphaned the workers
+    pytest.param(lambda pid: os.kill(pid, signal.SIGTERM), id="sigterm"),
+    # Ctrl-C reaches the main process and its workers (one process group); the workers ignore it and the
+    # main process stops them: one line, no worker tracebacks
+    pytest.param(lambda pid: os.killpg(pid, signal.SIGINT), id="ctrl-c-to-the-group"),
+])
+def test_sigterm_or_ctrl_c_exit_130_workers_stopped_nothing_written(tmp_path, send):
     proc, workers = _stuck_batch(tmp_path)
     try:
-        os.kill(proc.pid, signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 130, err
-        assert err == "ennuste: interrupted; nothing was written\n"
-        _wait(lambda: not any(_alive(w) for w in workers), 30, "the workers to stop")
-    finally:
-        _cleanup(proc, workers)
-    assert list(tmp_path.iterdir()) == [] and not _lock(tmp_path).exists()
-
-
-def test_ctrl_c_to_the_process_group_exit_130_workers_stopped(tmp_path):
-    """Ctrl-C reaches the main process and its workers (one process group); the workers ignore it and
-    the main process stops them: one line, no worker tracebacks."""
-    proc, workers = _stuck_batch(tmp_path)
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
+        send(proc.pid)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         assert err == "ennuste: interrupted; nothing was written\n"

@@ -171,7 +171,7 @@ class Result:
             unit_series = [per_unit(u) for u in range(len(UNITS))]
             for unit, arr in zip(FINANCE_UNITS, unit_series + [sum(unit_series[1:], unit_series[0])]):
                 rows.add([(sid, m, unit, measure) for m in labels], arr)
-        self._add_margin_ytd(rows, months, labels)
+        self._add_margin_ytd(rows, months, labels, margin)
         rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
         if led.monthly_tmt_bands is not None:
             from .tmt import BANDS
@@ -195,17 +195,17 @@ class Result:
     def margin_ytd(self) -> pd.DataFrame:
         """The ``margin_ytd_keur`` rows of :meth:`monthly` alone (for a chart that needs nothing else)."""
         rows = _Rows()
-        self._add_margin_ytd(rows, *self._forecast_months())
+        months, labels = self._forecast_months()
+        self._add_margin_ytd(rows, months, labels, self.ledger.monthly_margin(months))
         return rows.frame(("scenario", "month", "unit", "measure"))
 
-    def _add_margin_ytd(self, rows: "_Rows", months: slice, labels: list[str]) -> None:
+    def _add_margin_ytd(self, rows: "_Rows", months: slice, labels: list[str], margin: np.ndarray) -> None:
         """Toimintakate from January to each forecast month, k€, per finance unit (``margin_ytd_keur``).
 
         The budget year starts from what is booked up to the as-of month (the baseline's actuals);
         later years from zero in January. Its percentiles need the paths (percentiles do not add up).
+        ``margin`` is ``ledger.monthly_margin(months)``, (draws, months, units) k€, which the caller has.
         """
-        led = self.ledger
-        margin = led.monthly_margin(months)  # (draws, months, units)
         years = np.asarray(self.grid.years)[months]
         for u, unit in enumerate(FINANCE_UNITS):
             m = margin.sum(-1) if unit == "etp" else margin[:, :, u]

@@ -101,9 +101,9 @@ def baseline_scenario():
 
 def prepared_inputs(baseline, scenario, draws: int, seed: int = 1):
     """The month loop's Inputs for ``draws`` paths, built the way engine.simulate builds them."""
-    from engine.inputs import prepare
-    from engine.shocks import compile_shocks
-    from engine.simulate import grid_for
+    from engine.model.inputs import prepare
+    from engine.model.shocks import compile_shocks
+    from engine.pipeline import grid_for
 
     grid = grid_for(baseline, scenario)
     pd = scenario.parameters().sample(grid, draws, seed)

@@ -1,11 +1,11 @@
-"""Calibration benchmark (issue 6): ``engine.calibrate.calibrate(engine.load_baseline())`` — the three
+"""Calibration benchmark (issue 6): ``engine.model.calibrate.calibrate(engine.load_baseline())`` — the three
 least-squares / root-finding stages (labour history, TMT start, forecast inflow), nothing written.
 Target ``calibrate_s`` ≤ 5 s."""
 from __future__ import annotations
 
 import pytest
 
-from engine.calibrate import calibrate
+from engine.model.calibrate import calibrate
 
 
 @pytest.mark.benchmark(group="calibration")
@@ -16,4 +16,4 @@ def test_calibrate(benchmark, suite, baseline):
     worst = max(abs(t.error_pct) for t in cal.targets)
     assert worst < 10.0, f"the fit is off by {worst:.1f} %: the benchmark timed a failed calibration"
     benchmark.extra_info["worst_error_pct"] = worst
-    suite.record(benchmark, "calibrate_s", suite.seconds(benchmark), limit=5, what="engine.calibrate.calibrate")
+    suite.record(benchmark, "calibrate_s", suite.seconds(benchmark), limit=5, what="engine.model.calibrate.calibrate")

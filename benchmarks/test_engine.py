@@ -8,7 +8,7 @@ Targets (for the 2-core reference machine), recorded in ``extra_info``, never as
 * ``simulate_1k_s`` ≤ 10 ms (issue 14);
 * ``paths_linearity``: time(100 000) / time(10 000) within 8…12;
 * ``months_linearity``: [time(full horizon) / time(shorter horizon)] / [forecast months ratio] within 0.8…1.2;
-* ``vectorised_vs_reference``: the compiled month loop ≥ 2 000× faster per path than engine.reference;
+* ``vectorised_vs_reference``: the compiled month loop ≥ 2 000× faster per path than engine.model.reference;
 * ``peak_rss_100k_mb`` ≤ 1 000 MB, ``peak_rss_1m_mb`` ≤ 4 000 MB (a fresh process, benchmarks/peak_rss.py);
 * ``cli_cold_s`` / ``cli_warm_s``: ``ennuste run`` at 1 000 paths with an empty / a filled compile cache;
 * ``memory_bound_*``: measured time ≤ 3× the time to move the run's compulsory bytes at the copy
@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 
 import engine
-from engine import reference
-from engine.paths import run
+from engine.model import reference
+from engine.model.paths import run
 
 SEED = 1
 FULL_HORIZON = "2028-12"  # the scenarios' default horizon_end
@@ -99,7 +99,7 @@ def check_paths(arr, paths: int, months: int) -> None:
 
 @pytest.mark.benchmark(group="month loop")
 def test_month_loop_vectorised_10k(benchmark, suite, inputs_10k):
-    """``engine.paths.run``: labour flows and TMT cohorts for 10 000 paths over the full horizon, the
+    """``engine.model.paths.run``: labour flows and TMT cohorts for 10 000 paths over the full horizon, the
     compiled kernel (inputs prepared beforehand). Gives the per-path time that
     ``vectorised_vs_reference`` compares with the scalar oracle."""
     paths = 10_000
@@ -113,7 +113,7 @@ def test_month_loop_vectorised_10k(benchmark, suite, inputs_10k):
 
 @pytest.mark.benchmark(group="month loop")
 def test_month_loop_scalar_reference(benchmark, suite, inputs_10k):
-    """``engine.reference.run_path``: the same month loop for one path in plain Python (the oracle),
+    """``engine.model.reference.run_path``: the same month loop for one path in plain Python (the oracle),
     12 paths a round. Target ``vectorised_vs_reference``: the compiled loop ≥ 2 000× faster per path,
     both measured in this run on the same inputs."""
     picks = list(range(0, 10_000, 10_000 // 12))[:12]
@@ -138,7 +138,7 @@ def inputs_100k(suite, baseline, baseline_scenario):
 
 @pytest.mark.benchmark(group="month loop")
 def test_month_loop_100k_memory_bound(benchmark, suite, inputs_100k):
-    """``engine.paths.run`` at 100 000 paths against the memory bound. Compulsory traffic: every array
+    """``engine.model.paths.run`` at 100 000 paths against the memory bound. Compulsory traffic: every array
     of its Inputs read once and every output array (PathArrays) written once; the bound is those bytes
     at the copy bandwidth. Target ``memory_bound_loop`` ≤ 3×."""
     paths = 100_000

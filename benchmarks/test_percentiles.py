@@ -2,7 +2,7 @@
 of a (draws, series) block with numpy's default linear interpolation, by several methods on one block
 of the size the 100 000-path model summarises for one monthly measure (100 000 × 78 float64, 62 MB).
 
-No target: the figures say which method ``engine.result.summarise`` should use. Each method is checked
+No target: the figures say which method ``engine.results.result.summarise`` should use. Each method is checked
 against ``np.percentile``; ``extra_info["vs_np_percentile"]`` is np.percentile's time / the method's.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.result import summarise
+from engine.results.result import summarise
 
 DRAWS, SERIES = 100_000, 78
 Q = np.array([0.10, 0.50, 0.90])

@@ -13,15 +13,15 @@ from ``engine.*`` submodules (tests/test_layers.py). The names below are what a 
 read the tables: the finance units, the statistics' columns, the TMT's subsidy-day bands, the
 estimators, and ``summarise`` for percentiles of the caller's own path arrays.
 """
-from .baseline import UNITS, Baseline, load_baseline
-from .distributions import Distribution
-from .errors import UserError
-from .parameters import Parameters
-from .output import write_tables
-from .result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise
-from .scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
-from .simulate import simulate
-from .tmt import BANDS as TMT_BANDS
+from engine.load.baseline import UNITS, Baseline, load_baseline
+from engine.common.distributions import Distribution
+from engine.common.errors import UserError
+from engine.load.parameters import Parameters
+from engine.results.output import write_tables
+from engine.results.result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise
+from engine.load.scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
+from engine.pipeline import simulate
+from engine.model.tmt import BANDS as TMT_BANDS
 
 __all__ = [
     "ESTIMATORS", "FINANCE_UNITS", "STAT_COLUMNS", "TMT_BANDS", "UNITS",

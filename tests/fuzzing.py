@@ -195,7 +195,7 @@ def make_tree(folder: Path) -> Path:
     return tree
 
 
-MAX_LINE = 500  # characters of a refusal's one line (engine.errors caps a message at 480)
+MAX_LINE = 500  # characters of a refusal's one line (engine.common.errors caps a message at 480)
 RATE_MEASURES = ("unemployment_rate_pct", "activation_rate_pct")
 STOCK_MEASURES = ("unemployed", "long_term_unemployed", "tmt_recipients", "unemployed_avg", "services")
 
@@ -235,7 +235,7 @@ def check_outputs(out: Path) -> str | None:
 def judge(file: Path, out: Path, draws: int = 1) -> tuple[str, str]:
     """Run ``ennuste run FILE --draws N --seed 1 --jobs 1 --quiet --out OUT`` in-process:
     ("refused" | "ran" | "crashed" | "bad_output", detail)."""
-    from engine.cli import main
+    from engine.commands.cli import main
 
     err = io.StringIO()
     try:

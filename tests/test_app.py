@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import engine
-from engine.cli import main as cli_main
+from engine.commands.cli import main as cli_main
 from ui import charts, fmt, kpi, results, whatif
 
 from .conftest import ROOT, SCENARIOS

@@ -7,8 +7,8 @@ import tomllib
 import pytest
 
 import engine
-from engine.baseline import LINES
-from engine.errors import UserError
+from engine.load.baseline import LINES
+from engine.common.errors import UserError
 
 from .conftest import ROOT
 

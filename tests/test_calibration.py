@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
-from engine import calibrate
-from engine.parameters import Parameters
+from engine.model import calibrate
+from engine.load.parameters import Parameters
 
 REPORT_TARGETS = {
     # Työllisyyspalvelujen toiminnan vaikuttavuuden kuvaus: "Kaupungin osuus keskimäärin 3553 henkilölle

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from engine.cli import main
+from engine.commands.cli import main
 
 from .conftest import ROOT, SCENARIOS
 

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 import engine
-from engine.baseline import UNITS
-from engine.cli import main
-from engine.errors import UserError
-from engine.ledger import TMT_DRIVER
+from engine.load.baseline import UNITS
+from engine.commands.cli import main
+from engine.common.errors import UserError
+from engine.model.ledger import TMT_DRIVER
 
 from .conftest import SCENARIOS, value
 

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from . import fuzzing
+from engine import fuzzing
 
 EXAMPLES = int(os.environ.get("ETP_FUZZ_EXAMPLES", "40"))
 SOURCES = fuzzing.bundled()
@@ -37,7 +37,7 @@ def tree(tmp_path_factory):
 
 
 def _validate(file) -> tuple[int, str]:
-    from engine.cli import main
+    from engine.commands.cli import main
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import engine
-from engine.labour import cohort_step
+from engine.model.labour import cohort_step
 
 from .conftest import SCENARIOS, value
 
@@ -85,7 +85,7 @@ def test_scenario_identical_to_baseline_gives_identical_numbers(tmp_path, baseli
 def test_summarise_is_numpys_linear_percentile(x, chunk_bytes):
     # the nested-partition percentiles must be the order statistics a full sort gives (ties, tiny n,
     # chunks of any size); numpy's default "linear" method is the definition in the docs
-    from engine import result
+    from engine.results import result
 
     old = result.CHUNK_BYTES
     result.CHUNK_BYTES = 8 * chunk_bytes  # buffers of 0…512 bytes: one series at a time up to all three

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 import engine
-from engine import reference
-from engine.inputs import prepare
-from engine.paths import run
-from engine.shocks import compile_shocks
-from engine.simulate import grid_for
+from engine.model import reference
+from engine.model.inputs import prepare
+from engine.model.paths import run
+from engine.model.shocks import compile_shocks
+from engine.pipeline import grid_for
 
 from .conftest import SCENARIOS, value
 
@@ -99,7 +99,7 @@ def test_tables_leave_the_paths_alone(baseline, baseline_scenario):
     res.year_end()
     res.monthly()
     assert np.array_equal(res.labour.unemployed, before)
-    from engine.result import summarise
+    from engine.results.result import summarise
     x = np.array([[3.0], [1.0], [2.0]])
     summarise(x)
     assert x[:, 0].tolist() == [3.0, 1.0, 2.0]  # the caller's column order, untouched
@@ -122,7 +122,7 @@ def _inputs(baseline, scenario_file, draws, seed):
 
 @pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.toml")))
 def test_compiled_loop_equals_reference(baseline, scenario):
-    # the compiled month kernel against engine.reference (the model in plain loops, one path at a time),
+    # the compiled month kernel against engine.model.reference (the model in plain loops, one path at a time),
     # every bundled scenario: within 1e-9 relative (what a float sum taken in another order can change).
     # 70 paths: a full block of 64 and a short one; paths at both ends of each block
     inputs = _inputs(baseline, SCENARIOS / scenario, 70, 3)
@@ -139,7 +139,7 @@ def test_compiled_loop_same_bits_on_one_thread_or_two(baseline):
     # 4 200 paths: enough blocks for run() to use two threads
     import numba
 
-    from engine.kernel import LANES, MIN_BLOCKS_PER_THREAD
+    from engine.model.kernel import LANES, MIN_BLOCKS_PER_THREAD
 
     n = 4200
     assert n // LANES >= 2 * MIN_BLOCKS_PER_THREAD

@@ -1,8 +1,10 @@
 """Layer contracts, checked on the source (issue 10): the app and ``ui/`` use only ``engine``'s public
-API (its ``__init__``), and the engine knows nothing of the app or Streamlit.
+API (its ``__init__``), the engine knows nothing of the app or Streamlit, and the engine's folders
+import only downwards along the data flow: common → load → model → results → pipeline → commands
+(``engine/pipeline.py`` orders the stages for one run; the commands sit on top).
 
 An AST walk rather than import-linter: the rule also covers ``app.py`` (a script, not a package module)
-and attribute chains such as ``engine.result.summarise`` reached without an import statement, and it
+and attribute chains such as ``engine.results.result.summarise`` reached without an import statement, and it
 needs no list of the engine's submodules to keep current.
 """
 from __future__ import annotations
@@ -53,6 +55,41 @@ def test_the_engine_knows_nothing_of_the_app(path):
 
 def test_the_contract_catches_a_reach_into_a_submodule():
     """The checker itself: each way of reaching past the seam is caught, the public names are not."""
-    src = ("from engine.ledger import IS_REVENUE\nimport engine.result\nfrom engine import distributions\n"
-           "engine.result.summarise\nengine.simulate\nfrom engine import UNITS\n")
+    src = ("from engine.model.ledger import IS_REVENUE\nimport engine.results.result\nfrom engine import common\n"
+           "engine.results.result.summarise\nengine.simulate\nfrom engine import UNITS\n")
     assert len(_reaches_into_engine(ast.parse(src))) == 4
+
+
+LAYERS = ("common", "load", "model", "results", "pipeline", "commands")  # engine/<folder>/ or pipeline.py, lowest first
+
+
+def _layer(path: Path) -> str:
+    return path.stem if path.parent.name == "engine" else path.parent.name
+
+
+def _engine_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, top folder) of every ``engine.<folder>…`` import, at module level or inside a function."""
+    out = []
+    for node in ast.walk(tree):
+        mods = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+        if isinstance(node, ast.ImportFrom) and node.module == "engine":
+            mods = [f"engine.{a.name}" for a in node.names]
+        out += [(node.lineno, m.split(".")[1]) for m in mods if m.startswith("engine.") and m.count(".") >= 1]
+    return out
+
+
+@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if _layer(p) in LAYERS],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_engines_folders_import_only_downwards(path):
+    own = LAYERS.index(_layer(path))
+    bad = [f"line {n}: engine.{folder}" for n, folder in _engine_imports(ast.parse(path.read_text(encoding="utf-8")))
+           if folder in LAYERS and LAYERS.index(folder) > own]
+    assert not bad, f"{path.relative_to(ROOT)} (layer {_layer(path)}) imports upwards: {bad}"
+
+
+def test_every_engine_module_lives_in_a_layer_folder():
+    """A new module goes where the data flow puts it, so the layer contract covers it."""
+    loose = {p.stem for p in (ROOT / "engine").glob("*.py")} - {"__init__", "__main__"}
+    folders = {p.name for p in (ROOT / "engine").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert (folders - {"data"}) | loose == set(LAYERS), (loose, folders)

@@ -19,9 +19,10 @@ import pandas as pd
 import pytest
 
 import engine
-from engine import batch, output
-from engine.cli import main
-from engine.errors import UserError
+from engine.commands import batch
+from engine.results import output
+from engine.commands.cli import main
+from engine.common.errors import UserError
 
 from .conftest import ROOT, SCENARIOS
 
@@ -379,8 +380,8 @@ def test_a_run_holding_the_folder_makes_the_second_fail_at_once(tmp_path, capsys
 GATED_RUN = textwrap.dedent("""
     # `ennuste run ARGS` that, holding its --out, says "computing" and waits for a line on stdin
     import sys
-    from engine import batch
-    from engine.cli import main
+    from engine.commands import batch
+    from engine.commands.cli import main
     real = batch.run_batch
     def gated(*a, **k):
         print("computing", flush=True)
@@ -417,11 +418,11 @@ def test_two_processes_to_one_folder_one_wins(tmp_path):
 
 
 KILL_DURING = textwrap.dedent("""
-    # run `ennuste run ARGS` and SIGKILL this process at the n-th call of engine.output._write_file
+    # run `ennuste run ARGS` and SIGKILL this process at the n-th call of engine.results.output._write_file
     # (a table being written) or of os.replace (a file being renamed into place)
     import os, signal, sys
-    from engine import output
-    from engine.cli import main
+    from engine.results import output
+    from engine.commands.cli import main
     how, nth = sys.argv[1], int(sys.argv[2])
     owner = output if how == "_write_file" else os
     real = getattr(owner, how)

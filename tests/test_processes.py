@@ -8,7 +8,6 @@ as the test needs, and every wait is bounded.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -19,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from engine import batch, load_scenario, output
-from engine.cli import main
+from engine.commands import batch
+from engine import load_scenario
+from engine.results import output
+from engine.commands.cli import main
 
 from .conftest import ROOT, SCENARIOS
 
-simulate_mod = importlib.import_module("engine.simulate")  # engine.simulate is also the function
+from engine import pipeline
 
 BASELINE = str(SCENARIOS / "baseline.toml")
 FAZER = str(SCENARIOS / "fazer.toml")
@@ -33,8 +34,8 @@ REFUGEES = str(SCENARIOS / "refugees.toml")
 STUCK_BATCH = textwrap.dedent("""
     # `ennuste run ARGS` whose scenario runs sleep: the workers stay busy until they are stopped
     import sys, time
-    from engine import batch
-    from engine.cli import main
+    from engine.commands import batch
+    from engine.commands.cli import main
     def stuck(path, draws, seed):
         time.sleep(600)
     batch.run_one = stuck
@@ -139,7 +140,7 @@ WATCHDOG_ONLY = textwrap.dedent("""
     # a pool whose workers cannot arm PR_SET_PDEATHSIG: only the parent watch can stop them
     import ctypes, os, sys, time
     from concurrent.futures import ProcessPoolExecutor
-    from engine import batch
+    from engine.commands import batch
     def no_libc(*a, **k):
         raise OSError("no prctl here")
     ctypes.CDLL = no_libc
@@ -172,9 +173,9 @@ GIB = 2**30
 def test_a_million_draws_fit_alone_but_not_two_at_once_on_the_review_machine(monkeypatch, capsys, baseline):
     """The review's machine: 24 GiB; one 1 000 000-draw run peaked at 17.4 GB, two at once would not
     fit. Refused up front with what it needs and what there is; nothing started."""
-    monkeypatch.setattr(simulate_mod, "available_memory_bytes", lambda: (24 * GIB, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (24 * GIB, "MemAvailable in /proc/meminfo"))
     monkeypatch.setattr(batch, "run_batch", lambda *a, **k: pytest.fail("started a run that does not fit"))
-    one = simulate_mod.estimate_memory_bytes(1_000_000, [84])
+    one = pipeline.estimate_memory_bytes(1_000_000, [84])
     assert one / 1e9 == pytest.approx(17.4, abs=1.0)  # GB, the review's measured peak
     assert main(["run", FAZER, REFUGEES, "--draws", "1000000", "--jobs", "2", "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -187,11 +188,12 @@ def test_a_million_draws_fit_alone_but_not_two_at_once_on_the_review_machine(mon
 
 
 def test_simulate_refuses_a_run_bigger_than_memory(monkeypatch, baseline, baseline_scenario):
-    """The API checks too: 100 000 draws need ~2.1 GB (engine/simulate.py's measured line); with 1 GB available
+    """The API checks too: 100 000 draws need ~2.1 GB (engine/pipeline.py's measured line); with 1 GB available
     it is refused by name."""
-    from engine import UserError, simulate
+    from engine import UserError
+    from engine.model import simulate
 
-    monkeypatch.setattr(simulate_mod, "available_memory_bytes", lambda: (1 * GIB, "physical memory"))
+    monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (1 * GIB, "physical memory"))
     with pytest.raises(UserError, match=r"field 'draws': 100000 paths × 84 months need about 2\.1 GB.*"
                                         r"1\.1 GB available \(physical memory\); use --draws 40000 or fewer"):
         simulate(baseline, baseline_scenario, draws=100_000)
@@ -201,7 +203,7 @@ def test_simulate_refuses_a_run_bigger_than_memory(monkeypatch, baseline, baseli
 # high-water mark across fork and exec), so inside a grown pytest process it measured pytest, not the run
 MEASURE = textwrap.dedent("""
     import re, sys
-    from engine.cli import main
+    from engine.commands.cli import main
     rc = main(["run", *sys.argv[1:], "--quiet"])
     with open("/proc/self/status") as f:
         kib = int(re.search(r"VmHWM:\\s*(\\d+) kB", f.read()).group(1))
@@ -221,12 +223,12 @@ def test_memory_estimate_covers_a_measured_run():
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     peak = int(proc.stdout.strip().splitlines()[-1])
     assert peak > 0, proc.stderr
-    estimate = simulate_mod.estimate_memory_bytes(20_000, [84])
+    estimate = pipeline.estimate_memory_bytes(20_000, [84])
     assert peak * 0.98 <= estimate <= peak * 1.3, (peak / 2**20, estimate / 2**20)
 
 
 def test_available_memory_is_read_from_the_machine():
-    have, source = simulate_mod.available_memory_bytes()
+    have, source = pipeline.available_memory_bytes()
     total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert 0 < have <= total and source
 
@@ -265,9 +267,9 @@ def test_worker_errors_arrive_as_one_line():
     """A user error raised inside a worker reaches the main process as one line (no _RemoteTraceback)."""
     script = textwrap.dedent("""
         import sys
-        from engine import batch
-        from engine.cli import main
-        from engine.errors import UserError
+        from engine.commands import batch
+        from engine.commands.cli import main
+        from engine.common.errors import UserError
         def failing(path, draws, seed):
             raise UserError("went wrong in the worker", file=path, field="x")
         batch.run_one = failing

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import engine
-from engine import batch
-from engine.cli import main
+from engine.commands import batch
+from engine.commands.cli import main
 
 from .conftest import SCENARIOS, value
 
@@ -167,3 +167,11 @@ def test_explain_names_changes_and_shocks(capsys):
     text = capsys.readouterr().out
     assert "tmt.rule_set" in text and "2025-01" in text and "te24" in text
     assert "person-years" in text and "state funding" in text
+
+
+def test_every_shock_type_has_one_compile_and_one_describe():
+    """Adding a shock type touches its schema and its handler pair; a type without one fails here, not in a run."""
+    from engine.load.shock_types import SHOCK_TYPES
+    from engine.model.shocks import HANDLERS
+
+    assert set(HANDLERS) == set(SHOCK_TYPES) and len(SHOCK_TYPES) == 7

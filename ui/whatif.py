@@ -25,7 +25,7 @@ control            what it changes in the document
 ``draws``, ``seed`` not in the document: the run's paths and seed.
 =================  =========================================================================================
 
-The mapping is data manipulation only; what a shock does is the engine's business (engine/shocks.py).
+The mapping is data manipulation only; what a shock does is the engine's business (engine/model/shocks.py).
 Every document goes through :func:`engine.scenario_from_dict`, which validates it like a scenario file.
 """
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""One path in plain Python loops: the oracle for the vectorised month loop in :mod:`engine.paths`.
+"""One path in plain Python loops: the oracle for the vectorised month loop in :mod:`engine.model.paths`.
 
 Written for reading, not speed: every flow is a named local, bucket by bucket. It reads the same
-:class:`engine.paths.Inputs` as the vectorised loop and returns the same monthly series for path ``i``.
+:class:`engine.model.paths.Inputs` as the vectorised loop and returns the same monthly series for path ``i``.
 """
 from __future__ import annotations
 
-from .labour import LONG_TERM_MONTHS, MAX_EXIT
-from .paths import Inputs
-from .tmt import FIRST_BILLED, band_weights
+from engine.model.labour import LONG_TERM_MONTHS, MAX_EXIT
+from engine.model.paths import Inputs
+from engine.model.tmt import FIRST_BILLED, band_weights
 
 
 def _at(row_or_rows, i: int):

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .baseline import COST_LINES, LINE_NAMES, REVENUE_LINES, UNITS, Baseline
-from .errors import UserError
+from engine.load.baseline import COST_LINES, LINE_NAMES, REVENUE_LINES, UNITS, Baseline
+from engine.common.errors import UserError
 
 UNIT_ORDER = ("elinvoima", "tyollisyys", "etp")
 ROWS = (("revenue_keur", "Toimintatuotot"), ("costs_keur", "Toimintakulut"), ("margin_keur", "Toimintakate"))

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 
-from .distributions import suggest
-from .errors import clip, did_you_mean, show
-from .calendar import YEAR_MONTH_PATTERN
+from engine.common.distributions import suggest
+from engine.common.errors import clip, did_you_mean, show
+from engine.common.calendar import YEAR_MONTH_PATTERN
 
 # how pydantic names the alternatives of a union in an error's location
 _BRANCHES = {"float", "constrained-float", "int", "constrained-int", "str", "DistSpec", "list", "dict", "bool",

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import UserError
+from engine.common.errors import UserError
 
 MANIFEST = ".ennuste-manifest.json"
 TOOL = "etp-ennuste"
@@ -346,7 +346,7 @@ def _signals_held(pending: list[int]) -> Iterator[None]:
 
 
 def _manifest_text(files: Mapping[str, Mapping], previous: Mapping[str, Mapping] | None = None) -> str:
-    from . import __version__
+    from engine import __version__
 
     doc = {"tool": TOOL, "version": __version__,
            "note": "written by ennuste; the next run may replace the files listed here (and only those)",

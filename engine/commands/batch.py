@@ -2,7 +2,7 @@
 with the baseline on common random numbers.
 
 Each scenario runs in a worker process with the same draws and seed, so every uncertain parameter
-and noise series is drawn from the same keyed streams in every scenario (engine.parameters): path i
+and noise series is drawn from the same keyed streams in every scenario (engine.load.parameters): path i
 of a scenario and path i of the baseline share their random numbers, and the P10/P50/P90 of the
 *difference* measure the scenario's effect, not noise. Results do not depend on the number of
 processes: each scenario's numbers come from its own deterministic run.
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .baseline import load_baseline
-from .result import summarise
-from .scenario import Scenario, load_scenario
-from .simulate import check_memory as check_run_memory
-from .simulate import grid_for, simulate
+from engine.load.baseline import load_baseline
+from engine.results.result import summarise
+from engine.load.scenario import Scenario, load_scenario
+from engine.pipeline import check_memory as check_run_memory
+from engine.pipeline import grid_for, simulate
 
 KEY_MEASURES = (
     ("elinvoima", "margin_keur"), ("tyollisyys", "margin_keur"), ("etp", "margin_keur"),
@@ -179,7 +179,7 @@ def tables(outputs: list[ScenarioOutput], baseline_id: str | None) -> dict[str, 
 def find_baseline(scenarios: list[Scenario], explicit: str | None) -> Path | None:
     """The baseline to compare against: ``--baseline``, else a file with stem 'baseline' in the batch,
     else ``baseline.toml`` at the root of the first file's scenario tree (if it exists)."""
-    from .scenario import scenario_root
+    from engine.load.scenario import scenario_root
 
     if explicit:
         return Path(explicit)

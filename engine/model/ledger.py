@@ -9,7 +9,7 @@ Every line is forecast as::
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
   tyollisyys "grants paid" (budget minus the TMT appropriation, itself uncertain) goes through the estimator.
 * Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
-  so carry the estimator's weight ``w``. Shocks' ledger effects (engine.shocks) are future events and
+  so carry the estimator's weight ``w``. Shocks' ledger effects (engine.model.shocks) are future events and
   land whatever the estimator.
 * ``level``: the part of the budget year not yet booked is uncertain (``ledger.*_remainder_sd_pct``);
   a path's budget-year level carries into later years. 1 on the central path.
@@ -31,12 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from .baseline import IS_REVENUE, LINES, UNITS, Baseline, margin_of
-from .calendar import MonthGrid
-from .errors import UserError
-from .parameters import ParamDraws, Parameters
-from .scenario import Scenario
-from .tmt import TmtCost
+from engine.load.baseline import IS_REVENUE, LINES, UNITS, Baseline, margin_of
+from engine.common.calendar import MonthGrid
+from engine.common.errors import UserError
+from engine.load.parameters import ParamDraws, Parameters
+from engine.load.scenario import Scenario
+from engine.model.tmt import TmtCost
 
 LINE_INDEX = {ln: i for i, ln in enumerate(LINES)}
 UNIT_INDEX = {u: i for i, u in enumerate(UNITS)}
@@ -175,7 +175,7 @@ def remainder_multiplier(pdraws: ParamDraws) -> np.ndarray:
 def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     """Staff-cost change (k€) implied by person-years: budget × (HTV forecast / HTV target − 1).
 
-    >>> from engine.baseline import load_baseline
+    >>> from engine.load.baseline import load_baseline
     >>> round(staff_htv_amount(load_baseline(), "tyollisyys"))   # 6 501 × (159 / 193 − 1)
     -1145
     """

@@ -33,13 +33,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .baseline import LINES, UNITS
-from .errors import UserError, clip, show
-from .parameters import Parameters
-from .parameters import _range as param_range
-from .scenario_types import FIRST_YEAR, LAST_YEAR, Strict, Year, YearMonth, bounded
-from .shocks import MAX_KEUR, SHOCK_TYPES, Shock
-from .validation import first_error
+from engine.load.baseline import LINES, UNITS
+from engine.common.errors import UserError, clip, show
+from engine.load.parameters import Parameters
+from engine.load.parameters import _range as param_range
+from engine.common.types import FIRST_YEAR, LAST_YEAR, Strict, Year, YearMonth, bounded
+from engine.load.shock_types import MAX_KEUR, SHOCK_MODELS, SHOCK_TYPES, Shock
+from engine.common.validation import first_error
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 ESTIMATORS = ("report", "run_rate", "blend")
@@ -180,8 +180,6 @@ class Scenario:
 
 def _allowed_keys(loc: tuple) -> list[str]:
     """Keys allowed in the table at ``loc`` of a scenario file (for "did you mean")."""
-    from .shocks import SHOCK_MODELS
-
     models = {(): ScenarioFile, ("settings",): Settings, ("description",): Description}
     if loc in models:
         return list(models[loc].model_fields)
@@ -200,8 +198,6 @@ def _allowed_keys(loc: tuple) -> list[str]:
 
 def _describe(loc: tuple) -> str | None:
     """The description (unit, range) of the field at ``loc`` of a scenario file, tags kept."""
-    from .shocks import SHOCK_MODELS
-
     if len(loc) == 2 and loc[0] == "settings":
         return Settings.model_fields[loc[1]].description
     if len(loc) == 3 and loc[0] == "adjustments":
@@ -413,9 +409,6 @@ def load_scenario(path: str | Path, *, params: Parameters | None = None) -> Scen
         parameter_layers=tuple(layers), chain=tuple(label for label, _ in docs),
     )
     scenario.parameters(base)  # raises UserError naming the file and field of a bad override
-    from .simulate import check_central  # simulate imports this module
-
-    check_central(scenario, base)  # what a run would refuse, `validate` refuses too
     return scenario
 
 

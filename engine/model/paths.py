@@ -1,7 +1,7 @@
 """The month loop: labour flows and TMT recipients for every path, in one compiled kernel.
 
 ``run(inputs, paths) -> PathArrays`` moves all paths through the months with the numba kernel in
-:mod:`engine.kernel` (imported on the first run). Layout: the paths go in blocks of ``LANES`` (64); a
+:mod:`engine.model.kernel` (imported on the first run). Layout: the paths go in blocks of ``LANES`` (64); a
 block's whole state is one ``(rows, LANES)`` array (the four stocks by bucket, then one row per per-path
 quantity), paths innermost, so every flow is a loop over buckets whose inner loop over the block's
 paths the compiler turns into SIMD. Each thread (``numba.get_num_threads()``, plain threads: the kernel
@@ -11,7 +11,7 @@ summed across paths, so the numbers do not depend on the thread count or on how 
 
 Compiled code is cached on disk by numba (in ``engine/__pycache__``, or in the user's cache folder,
 ``~/.cache/numba``, when the install location is read-only), so only the first run after an install
-compiles (5–10 s; said once on stderr). :mod:`engine.reference` is the same model for one path in
+compiles (5–10 s; said once on stderr). :mod:`engine.model.reference` is the same model for one path in
 plain loops, the oracle for this one.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tmt import BANDS, band_weights
+from engine.model.tmt import BANDS, band_weights
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class PathArrays:
 
 
 # The kernel's arguments, in its order: the Inputs fields it reads (a new input is one name here and one
-# parameter of engine.kernel's _kernel and _block), then the derived arrays run() adds, then the outputs.
+# parameter of engine.model.kernel's _kernel and _block), then the derived arrays run() adds, then the outputs.
 SCALARS = ("t0", "alpha", "kappa", "return_rate", "service_exit", "inflow_ratio", "te24_extra_eur")
 ARRAYS = ("weekdays", "U0", "S0", "R0", "RS0", "psi", "psi_r", "A", "eta", "inflow", "vacancies", "season_exit",
           "activation", "direct_hires", "long_term_hires", "tmt_exits", "tmt_inflow_extra", "amount_eur",

@@ -1,4 +1,4 @@
-"""Results as tidy tables (mean, P10, P50, P90 over paths); engine.output writes them to disk.
+"""Results as tidy tables (mean, P10, P50, P90 over paths); engine.results.output writes them to disk.
 
 Column contract (the CLI and the app rely on it):
 
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .baseline import LINES, UNITS, Baseline
-from .calendar import MonthGrid
-from .ledger import UNEXPLAINED, LedgerForecast
-from .scenario import Scenario
+from engine.load.baseline import LINES, UNITS, Baseline
+from engine.common.calendar import MonthGrid
+from engine.model.ledger import UNEXPLAINED, LedgerForecast
+from engine.load.scenario import Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
 STAT_COLUMNS = ("mean", "p10", "p50", "p90")
@@ -121,7 +121,7 @@ class Result:
     seed: int
     grid: MonthGrid
     ledger: LedgerForecast
-    labour: object | None = None  # engine.labour.LabourPaths once the labour model runs
+    labour: object | None = None  # engine.model.labour.LabourPaths once the labour model runs
 
     @property
     def years(self) -> np.ndarray:
@@ -174,7 +174,7 @@ class Result:
         self._add_margin_ytd(rows, months, labels, margin)
         rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
         if led.monthly_tmt_bands is not None:
-            from .tmt import BANDS
+            from engine.model.tmt import BANDS
 
             for b, band in enumerate(BANDS):
                 rows.add([(sid, m, "tyollisyys", f"tmt_cost_{band}_keur") for m in labels],

@@ -16,7 +16,7 @@ Each month, in this order:
 3. services end: back to unemployment at rate ``r = 1/service_months`` (same duration), or to a job at ``e_S``;
 4. the unemployed age one month; the month's new spells enter at duration 0.
 
-The same :func:`cohort_step` moves the TMT recipients by subsidy days (engine.tmt).
+The same :func:`cohort_step` moves the TMT recipients by subsidy days (engine.model.tmt).
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
-from .baseline import Baseline
-from .calendar import MonthGrid, month_of_year, parse_month
-from .parameters import ParamDraws
+from engine.load.baseline import Baseline
+from engine.common.calendar import MonthGrid, month_of_year, parse_month
+from engine.load.parameters import ParamDraws
 
 D = 48  # duration buckets: 0 … 46 months, 47 = 47 months or more
 LONG_TERM_MONTHS = 12  # pitkäaikaistyötön: unemployed 12 months or more
@@ -52,7 +52,7 @@ def seasonal(shape: np.ndarray, amplitude: float) -> np.ndarray:
 def exit_ratios(baseline: Baseline) -> tuple[float, float]:
     """(education, out of labour force) exits per hire, from the trial's ended client relationships.
 
-    >>> from engine.baseline import load_baseline
+    >>> from engine.load.baseline import load_baseline
     >>> [round(x, 4) for x in exit_ratios(load_baseline())]   # 5.2 / 44.1, 7.5 / 44.1
     [0.1179, 0.1701]
     """
@@ -128,7 +128,7 @@ def constants(baseline: Baseline, pdraws: ParamDraws) -> LabourConstants:
         psi=employability(c("labour.duration_decay_months"), c("labour.duration_floor")),
         alpha=c("labour.matching_alpha"), kappa_edu=k_edu, kappa_olf=k_olf,
         return_rate=1.0 / c("labour.service_months"), service_exit=c("labour.service_employment_rate"),
-        season_in=shape_in / shape_in.mean(),  # fitted as a whole (engine.calibrate), mean 1
+        season_in=shape_in / shape_in.mean(),  # fitted as a whole (engine.model.calibrate), mean 1
         season_exit=seasonal(pdraws.series("labour.seasonal_exit_shape"), c("labour.seasonal_amplitude")),
     )
 
@@ -374,7 +374,7 @@ def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGri
 
 def stitch_history(arr, hist: History, t0: int) -> None:
     """Write, in place, the calibrated history's last ``t0`` months (January to the as-of month) into the
-    first months of the paths ``arr`` (engine.paths.PathArrays, (P, T))."""
+    first months of the paths ``arr`` (engine.model.paths.PathArrays, (P, T))."""
     h = slice(len(hist.months) - t0, None)
     for a, past in ((arr.unemployed, hist.unemployed[h]), (arr.long_term, hist.long_term[h]),
                     (arr.services, hist.services[h]), (arr.exits_to_work, hist.exits_to_work[h])):
@@ -397,7 +397,7 @@ class LabourPaths:
 
     @classmethod
     def from_paths(cls, arr, labour_force: np.ndarray) -> "LabourPaths":
-        """The outcomes of the paths ``arr`` (engine.paths.PathArrays, history stitched in) with the rates
+        """The outcomes of the paths ``arr`` (engine.model.paths.PathArrays, history stitched in) with the rates
         against ``labour_force`` (P|1, T) persons. The rates are made in place (the same operations in
         the same order): no (P, T) temporaries; ``arr.services`` becomes the activation numerator."""
         unemployment_rate = np.multiply(arr.unemployed, 100.0)

@@ -3,7 +3,7 @@
 Definitions live in ``engine/data/parameters.toml`` (one table per dotted name). A scenario overrides
 them by name (``[parameters]`` in its TOML). Four kinds:
 
-* ``number`` – a number, a distribution (see :mod:`engine.distributions`) or a dated list
+* ``number`` – a number, a distribution (see :mod:`engine.common.distributions`) or a dated list
   ``[{from = "2022-08", value = 35.72}, …]`` (a step function). Scenario entries may carry ``to``
   (inclusive) to change a value for a period only.
 * ``choice`` – one of ``choices``; may be dated like a number (e.g. the TMT rule set).
@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from .calendar import MonthGrid, is_month, parse_month
-from .distributions import Distribution, DistributionError
-from .errors import UserError, allowed, did_you_mean, show
+from engine.common.calendar import MonthGrid, is_month, parse_month
+from engine.common.distributions import Distribution, DistributionError
+from engine.common.errors import UserError, allowed, did_you_mean, show
 
 KINDS = ("number", "choice", "series", "steps")
 _DEF_KEYS = {"kind", "unit", "value", "source", "description", "min", "max", "range_note", "choices", "length",

@@ -1,7 +1,7 @@
-"""The compiled month kernel behind :func:`engine.paths.run` (numba; see that module for the layout).
+"""The compiled month kernel behind :func:`engine.model.paths.run` (numba; see that module for the layout).
 
-Arguments are positional, in the order of ``engine.paths.SCALARS``, ``ARRAYS``, then ``te24_months``,
-``bands_R`` and the outputs of ``engine.paths.OUTPUTS``. Imported only when a run needs it, so that
+Arguments are positional, in the order of ``engine.model.paths.SCALARS``, ``ARRAYS``, then ``te24_months``,
+``bands_R`` and the outputs of ``engine.model.paths.OUTPUTS``. Imported only when a run needs it, so that
 ``import engine`` does not load numba.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numba
 import numpy as np
 from numba import njit
 
-from .labour import LONG_TERM_MONTHS, MAX_EXIT
-from .tmt import FIRST_BILLED
+from engine.model.labour import LONG_TERM_MONTHS, MAX_EXIT
+from engine.model.tmt import FIRST_BILLED
 
 MIN_BLOCKS_PER_THREAD = 32  # below ~2 000 paths a thread's start costs more than it saves (the app's 1 000)
 LANES = 64  # paths per block, SIMD across them (one thread, 100k paths: 16 lanes 3.4 s, 32 2.7, 64 1.8, 128 1.7)
@@ -81,7 +81,7 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
             share_R, billed_R, services_billed, share_U, billed_U,
             te24_months, bands_R,
             o_unemployed, o_long_term, o_services, o_exits, o_cost, o_billed, o_bands):
-    """Paths ``blk·LANES … blk·LANES + LANES − 1`` through months t0 … T−1 (the model as engine.reference).
+    """Paths ``blk·LANES … blk·LANES + LANES − 1`` through months t0 … T−1 (the model as engine.model.reference).
 
     All of the block's state is one (rows, LANES) array: the stocks by bucket, then one row per per-path
     quantity. One base array lets the compiler prove that the rows do not overlap, so every loop over

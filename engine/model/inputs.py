@@ -1,4 +1,4 @@
-"""Builds the month loop's :class:`engine.paths.Inputs` from the baseline, the scenario's parameters
+"""Builds the month loop's :class:`engine.model.paths.Inputs` from the baseline, the scenario's parameters
 (sampled once per path) and its shocks; runs the deterministic history and first half-year first."""
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import labour, tmt
-from .baseline import Baseline
-from .calendar import MonthGrid
-from .labour import History, LabourConstants
-from .parameters import ParamDraws
-from .paths import Inputs
-from .shocks import ShockArrays
+from engine.model import labour
+from engine.model import tmt
+from engine.load.baseline import Baseline
+from engine.common.calendar import MonthGrid
+from engine.model.labour import History, LabourConstants
+from engine.load.parameters import ParamDraws
+from engine.model.paths import Inputs
+from engine.model.shocks import ShockArrays
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Prepared:
     history: History
     start: tmt.TmtStart
     constants: LabourConstants
-    # TMT of arrivals on the subsidy from day 1 (engine.tmt.cohort_cost), added to the loop's own:
+    # TMT of arrivals on the subsidy from day 1 (engine.model.tmt.cohort_cost), added to the loop's own:
     arrivals_tmt_bands_keur: np.ndarray  # (P|1, T, 3) k€ by benefit month and subsidy-day band
     arrivals_tmt_billed: np.ndarray  # (P|1, T) persons
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .baseline import load_baseline
-from .errors import UserError
-from .scenario import json_schema, load_scenario
+from engine import __version__
+from engine.load.baseline import load_baseline
+from engine.common.errors import UserError
+from engine.load.scenario import json_schema, load_scenario
+from engine.pipeline import check_central
 
 EXIT_USER_ERROR = 2
 
@@ -85,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from . import batch, output
-    from .report_table import check_xlsx_target, report_layout, write_report_xlsx
+    from engine.commands import batch
+    from engine.results import output
+    from engine.results.report_table import check_xlsx_target, report_layout, write_report_xlsx
 
     baseline = load_baseline()
     scenarios = [load_scenario(f) for f in args.files]  # validate all before running any
@@ -104,6 +106,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if base.id not in ids:
             extra = [base]
     runs = scenarios + extra
+    for s in runs:
+        check_central(baseline, s)  # every file's refusals before any run starts
     inputs = [f for s in runs for f in s.chain]
     batch.check_memory(baseline, runs, args.draws, args.jobs)
     if args.xlsx:
@@ -131,7 +135,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict) -> None:
-    from .report_table import comparison_table, multi_year_table, report_layout_table, year_end_table
+    from engine.results.report_table import comparison_table, multi_year_table, report_layout_table, year_end_table
 
     if not args.quiet:
         names = {u: baseline.unit_name(u) for u in ("elinvoima", "tyollisyys", "etp")}
@@ -156,21 +160,23 @@ def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from .explain import explain
+    from engine.commands.explain import explain
 
     print(explain(load_scenario(args.file)))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    baseline = load_baseline()
     for f in args.files:
         s = load_scenario(f)
+        check_central(baseline, s)  # what a run would refuse, `validate` refuses too
         print(f"{f}: ok ({s.name})")
     return 0
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from . import calibrate
+    from engine.model import calibrate
 
     cal = calibrate.calibrate(load_baseline())
     print(calibrate.table(cal))

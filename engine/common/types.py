@@ -5,9 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from .calendar import YEAR_MONTH_PATTERN
-from .distributions import NAMES as DIST_NAMES
-from .distributions import Distribution, DistributionError
+from engine.common.calendar import YEAR_MONTH_PATTERN
+from engine.common.distributions import NAMES as DIST_NAMES
+from engine.common.distributions import Distribution, DistributionError
 
 YearMonth = Annotated[str, Field(pattern=YEAR_MONTH_PATTERN, description="a month, YYYY-MM")]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -23,7 +23,7 @@ class Strict(BaseModel):
 
 
 class DistSpec(BaseModel):
-    """``{dist = "triangular", low = …, mode = …, high = …}``; see engine.distributions for names."""
+    """``{dist = "triangular", low = …, mode = …, high = …}``; see engine.common.distributions for names."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     dist: Literal[DIST_NAMES]  # type: ignore[valid-type]

@@ -1,24 +1,23 @@
 """Runs the stages in order for N paths: parameters → shocks → labour and TMT paths → ledger → Result."""
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from . import tmt
-from .baseline import Baseline
-from .calendar import MonthGrid, parse_month
-from .errors import UserError
-from .inputs import prepare
-from .labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
-from .ledger import forecast_ledger
-from .parameters import Parameters
-from .paths import run
-from .result import Result
-from .scenario import Scenario
-from .shocks import compile_shocks
+from engine.model import tmt
+from engine.load.baseline import Baseline
+from engine.common.calendar import MonthGrid, parse_month
+from engine.common.errors import UserError
+from engine.model.inputs import prepare
+from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
+from engine.model.ledger import forecast_ledger
+from engine.load.parameters import Parameters
+from engine.model.paths import run
+from engine.results.result import Result
+from engine.load.scenario import Scenario
+from engine.model.shocks import compile_shocks
 
 MAX_DRAWS = 1_000_000
 
@@ -188,17 +187,11 @@ def check_outputs(scenario: Scenario, labour: LabourPaths, ledger) -> None:
         raise UserError(what + hint, file=scenario.file, field=field)
 
 
-def check_central(scenario: Scenario, params: Parameters | None = None) -> None:
+def check_central(baseline: Baseline, scenario: Scenario, params: Parameters | None = None) -> None:
     """Everything a run can refuse that needs no Monte Carlo: resolve the parameters by month, compile
-    the shocks and run the central path (~40 ms) through the ledger and the output checks."""
-    simulate(_default_baseline(), scenario, draws=1, seed=0, params=params)
-
-
-@functools.lru_cache(maxsize=1)
-def _default_baseline() -> Baseline:
-    from .baseline import load_baseline
-
-    return load_baseline()
+    the shocks and run the central path (~40 ms) through the ledger and the output checks. The commands
+    call it for every file before any run starts, so a bad second file stops a batch before the first runs."""
+    simulate(baseline, scenario, draws=1, seed=0, params=params)
 
 
 __all__ = ["simulate", "grid_for", "check_central", "check_memory", "check_outputs", "estimate_memory_bytes",

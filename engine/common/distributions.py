@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .errors import did_you_mean, show
+from engine.common.errors import did_you_mean, show
 
 # name -> (required args, optional args)
 _SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

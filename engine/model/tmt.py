@@ -3,14 +3,14 @@
 Recipients of labour-market subsidy on the basis of unemployment are held as ``R`` (paths, K) by
 months of billed subsidy (bucket k ≈ days 21.5·k … 21.5·(k+1); K−1 is 1 010 days or more) and
 ``RS`` (paths, K) in services, where days are neither billed nor counted (rules in force to 2024).
-They move with the labour model's :func:`engine.labour.cohort_step`: their exit hazard is the
+They move with the labour model's :func:`engine.model.labour.cohort_step`: their exit hazard is the
 labour model's at (subsidy months + ``tmt.clock_offset_months``) times ``tmt.exit_mult``; new
 recipients are a fixed share of the people who become long-term unemployed (``tmt.inflow_ratio``).
 
 The city pays, for each benefit month, Σ_k R[k] · share[k] · (daily rate × child factor × amount
 factor) · weekdays. Under the TE24 rules (a scenario's choice, from 2025) the share steps start at
 day 101, time in services is billed too (RS), and the city also pays its share of earnings-related
-and basic allowances: jobseekers and people in services (engine.labour's U + S) in their first 400
+and basic allowances: jobseekers and people in services (engine.model.labour's U + S) in their first 400
 days, of whom ``tmt.te24_earnings_related_share`` are on those allowances, at the basic rate plus
 an earnings-related premium.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calendar import MonthGrid, weekdays, year_months
+from engine.common.calendar import MonthGrid, weekdays, year_months
 
 K = 48  # subsidy buckets: 0 … 46 months of billed days, 47 = 1 010.5 days or more
 DAYS_PER_BUCKET = 21.5  # weekdays in an average month (Kela pays five days a week)
@@ -123,7 +123,7 @@ class TmtCost:
     year: np.ndarray
     booked_h1: float
     booked_h1_prev: float
-    booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.tmt.BANDS)
+    booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.model.tmt.BANDS)
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ class TmtStart:
 def add_arrivals(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, billed: np.ndarray,
                  arrivals_bands_keur: np.ndarray, arrivals_billed: np.ndarray) -> None:
     """Add, in place, the arrivals on the subsidy from day 1, billed as their own cohorts outside the
-    month loop (engine.inputs): cost (P, T) k€, its bands (P, T, 3) and billed persons (P, T)."""
+    month loop (engine.model.inputs): cost (P, T) k€, its bands (P, T, 3) and billed persons (P, T)."""
     cost_bands_keur[:] += arrivals_bands_keur
     cost_keur[:] += arrivals_bands_keur.sum(-1)
     billed[:] += arrivals_billed
@@ -269,7 +269,7 @@ def first_half(masses, amount_eur: np.ndarray, weekdays: np.ndarray, hire_hazard
     so the billed stock neither collapses nor swells by construction; its inflow ratio is derived from it.
     Shapes: per-month arrays (months,).
     """
-    from .labour import MAX_EXIT, cohort_step, service_inflow_rate, steady_shape
+    from engine.model.labour import MAX_EXIT, cohort_step, service_inflow_rate, steady_shape
 
     s_ref = float(service_inflow_rate(np.array([activation[ref]]), r, e_s)[0])
     h_ref = np.minimum(hire_hazard.mean() * (1.0 + kappa) * psi_r, MAX_EXIT)

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationError
 
-from .calendar import YEAR_MONTH_PATTERN, parse_month
-from .errors import UserError
-from .scenario_types import Strict
-from .validation import first_error
+from engine.common.calendar import YEAR_MONTH_PATTERN, parse_month
+from engine.common.errors import UserError
+from engine.common.types import Strict
+from engine.common.validation import first_error
 
 UNITS = ("elinvoima", "tyollisyys")
 REVENUE_LINES = ("sales", "grants_received")

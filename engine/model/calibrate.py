@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from . import labour
-from .baseline import Baseline
-from .calendar import MonthGrid, weekdays, year_months
-from .inputs import first_half
-from .parameters import Parameters
+from engine.model import labour
+from engine.load.baseline import Baseline
+from engine.common.calendar import MonthGrid, weekdays, year_months
+from engine.model.inputs import first_half
+from engine.load.parameters import Parameters
 
 LABOUR_PARAMS = ("labour.inflow_persons_per_month", "labour.matching_efficiency", "labour.duration_decay_months",
                  "labour.duration_floor", "labour.seasonal_amplitude", "labour.seasonal_inflow_shape")
@@ -182,7 +182,7 @@ def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], l
         pdraws = params.with_values({"tmt.amount_factor": float(x[3]), "tmt.exit_level": float(x[4])}).sample(grid, 1, 0)
         lc = labour.constants(baseline, pdraws)
         hist = labour.run_history(baseline, pdraws, lc)
-        from .inputs import amount_eur
+        from engine.model.inputs import amount_eur
 
         start = first_half(baseline, pdraws, grid, lc, hist, masses=x[:3])
         per_day = amount_eur(pdraws)[0, :t0] / float(x[3]) * grid.weekdays[:t0] / 1000.0  # k€ per person at share 1
@@ -224,9 +224,9 @@ def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], l
 def fit_forecast_inflow(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], list[Target]]:
     """The inflow level that makes the central path's unemployed, a year after the as-of month, equal
     the as-of figure × (1 + labour.baseline_trend_pct_per_year / 100)."""
-    from .inputs import prepare
-    from .paths import run
-    from .shocks import ShockArrays
+    from engine.model.inputs import prepare
+    from engine.model.paths import run
+    from engine.model.shocks import ShockArrays
 
     as_of = baseline.as_of
     grid = MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), as_of + 12)
@@ -251,9 +251,9 @@ CYCLE_PATHS, CYCLE_SEED = 2000, 20220630
 
 
 def _central_run(baseline: Baseline, params: Parameters, months_after: int, draws: int = 1, seed: int = 0):
-    from .inputs import prepare
-    from .paths import run
-    from .shocks import ShockArrays
+    from engine.model.inputs import prepare
+    from engine.model.paths import run
+    from engine.model.shocks import ShockArrays
 
     grid = MonthGrid(np.datetime64(f"{baseline.budget_year}-01"), baseline.as_of + months_after)
     pdraws = params.sample(grid, draws, seed)

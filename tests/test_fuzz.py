@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import fuzzing
+from . import fuzzing
 
 EXAMPLES = int(os.environ.get("ETP_FUZZ_EXAMPLES", "40"))
 SOURCES = fuzzing.bundled()

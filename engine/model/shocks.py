@@ -260,8 +260,8 @@ def _describe_downturn(label, s, given) -> str:
 def _compile_downturn(sid: str, shock, c: Compiler) -> None:
     key, grid = f"shocks.{sid}", c.grid
     down = _ramp(grid, shock.start, shock.ramp_months)
-    rec_start = grid.months >= parse_month(shock.start) + shock.ramp_months + shock.duration_months
-    rec = np.where(rec_start, np.clip((grid.months - (parse_month(shock.start) + shock.ramp_months + shock.duration_months)).astype(int) / shock.recovery_months, 0, 1), 0)
+    recovery_from = parse_month(shock.start) + shock.ramp_months + shock.duration_months
+    rec = np.clip((grid.months - recovery_from).astype(int) / shock.recovery_months, 0.0, 1.0)  # 0 before it
     depth = (down * (1.0 - rec))[None]
     inc = c.value(shock.inflow_increase_pct, key + ".inflow_increase_pct") / 100.0
     drop = c.value(shock.vacancy_drop_pct, key + ".vacancy_drop_pct") / 100.0

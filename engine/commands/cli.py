@@ -177,9 +177,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     baseline = load_baseline()
     scenario = load_scenario(args.file)
+    check_target(args.out)  # before computing anything, like run's --out
     check_central(baseline, scenario)
     batch.check_memory(baseline, [scenario], args.draws, 1)
-    check_target(args.out)  # before computing, like run's --out
     result = simulate(baseline, scenario, draws=args.draws, seed=args.seed)
     for path in write_report(result, args.out, args.lang):
         print(f"Kirjoitettu / written: {path}")

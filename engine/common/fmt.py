@@ -82,3 +82,16 @@ def pts(value: float, lang: str = "fi") -> str:
 def band(lo: str, hi: str) -> str:
     """P10…P90 as text, e.g. ``−7,8…−7,5``."""
     return f"{lo}…{hi}"
+
+
+# Vega's (d3's) Finnish locale for charts: the same separators, and Finnish month names
+VEGA_NUMBER_FI = {"decimal": ",", "thousands": THIN_SPACE, "grouping": [3], "currency": ["", "\u00a0€"], "minus": MINUS}
+VEGA_TIME_FI = {
+    "dateTime": "%A %-d.%-m.%Y klo %X", "date": "%-d.%-m.%Y", "time": "%H:%M:%S", "periods": ["a.m.", "p.m."],
+    "days": ["sunnuntai", "maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai"],
+    "shortDays": ["su", "ma", "ti", "ke", "to", "pe", "la"],
+    "months": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
+               "syyskuu", "lokakuu", "marraskuu", "joulukuu"],
+    "shortMonths": ["tammi", "helmi", "maalis", "huhti", "touko", "kesä", "heinä", "elo", "syys", "loka",
+                    "marras", "joulu"],
+}

@@ -55,19 +55,6 @@ MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.she
         "md": "text/markdown", "png": "image/png"}
 PNG_SCALE = 2.0  # sharp on screens and in print
 
-# Finnish Vega locale: decimal comma, thin-space thousands, the minus sign, Finnish month names
-VEGA_NUMBER_FI = {"decimal": ",", "thousands": fmt.THIN_SPACE, "grouping": [3], "currency": ["", "\u00a0€"],
-                  "minus": fmt.MINUS}
-VEGA_TIME_FI = {
-    "dateTime": "%A %-d.%-m.%Y klo %X", "date": "%-d.%-m.%Y", "time": "%H:%M:%S", "periods": ["a.m.", "p.m."],
-    "days": ["sunnuntai", "maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai"],
-    "shortDays": ["su", "ma", "ti", "ke", "to", "pe", "la"],
-    "months": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
-               "syyskuu", "lokakuu", "marraskuu", "joulukuu"],
-    "shortMonths": ["tammi", "helmi", "maalis", "huhti", "touko", "kesä", "heinä", "elo", "syys", "loka",
-                    "marras", "joulu"],
-}
-
 _T = {  # user-facing words, fi / en
     "title": ("Ennuste", "Forecast"),
     "section": ("Talouden ja työllisyyden ennuste", "Forecast of finances and employment"),
@@ -418,7 +405,7 @@ def render_png(spec: dict, lang: str) -> bytes:
     tool's with a ``Software`` text chunk."""
     import vl_convert as vlc
 
-    kw = {"format_locale": VEGA_NUMBER_FI, "time_format_locale": VEGA_TIME_FI} if lang == "fi" else {}
+    kw = {"format_locale": fmt.VEGA_NUMBER_FI, "time_format_locale": fmt.VEGA_TIME_FI} if lang == "fi" else {}
     return _mark_png(vlc.vegalite_to_png(spec, scale=PNG_SCALE, **kw))
 
 
@@ -465,6 +452,12 @@ def build(result: Result, lang: str = "fi", year: int | None = None) -> Content:
 # ------------------------------------------------------------------------------------------ formats
 def _layout_heads(c: Content) -> list[str]:
     return [h for h in c.layout.columns if h not in ("scenario", "unit", "line")]
+
+
+def _fit_heads(ws, row: int) -> None:
+    """Each column as wide as its head in ``row`` (at least 10 characters)."""
+    for cell in ws[row]:
+        ws.column_dimensions[cell.column_letter].width = max(10, len(str(cell.value or "")) + 3)
 
 
 def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
@@ -541,9 +534,7 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
         ws.append([None if pd.isna(v) else (int(v) if j == 0 else float(v)) for j, v in enumerate(row)])
         for cell in ws[ws.max_row][1:]:
             cell.number_format = money
-    ws.column_dimensions["A"].width = 10
-    for col in "BCDEFG":
-        ws.column_dimensions[col].width = 20
+    _fit_heads(ws, 2)
 
     ws = wb.create_sheet("Työmarkkinat" if fi else "Labour market")
     ws.append([tr("labour", c.lang)])
@@ -556,9 +547,8 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
         is_pct = row[1] == "%"
         for cell in ws[ws.max_row][2:]:
             cell.number_format = pct1 if is_pct else persons
+    _fit_heads(ws, 2)
     ws.column_dimensions["A"].width = 38
-    for j in range(3, 3 + len(c.labour.columns)):
-        ws.column_dimensions[ws.cell(2, j).column_letter].width = 12
 
     ws = wb.create_sheet(tr("charts", c.lang))
     row = 1
@@ -567,6 +557,11 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
         img.width, img.height = img.width / PNG_SCALE, img.height / PNG_SCALE
         ws.add_image(img, f"A{row}")
         row += int(img.height / 20) + 2
+    for sheet in wb.worksheets:  # printed (or saved as PDF): landscape, one page wide
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -223,3 +223,16 @@ def test_report_files_api_gives_the_bytes_the_cli_writes(written):
     files = engine.report_files(run, "md", "fi", stem="r")
     assert list(files) == ["r-deviation.png", "r-tmt.png", "r-labour.png", "r.md"]
     assert files["r.md"] == (d / "r.md").read_bytes()
+
+
+def test_a_scenarios_own_words_stay_text(tmp_path):
+    """A scenario's name is the user's text: in the workbook never a formula (a cell starting with '=' is
+    stored as a string), in Markdown and HTML never markup."""
+    (tmp_path / "baseline.toml").write_bytes((SCENARIOS / "baseline.toml").read_bytes())
+    (tmp_path / "evil.toml").write_text('name = "=1+2 <b>x</b>"\nextends = "baseline.toml"\n', encoding="utf-8")
+    for name in ("e.xlsx", "e.md", "e.html"):
+        assert main(["report", str(tmp_path / "evil.toml"), "--draws", "2", "--out", str(tmp_path / name)]) == 0
+    cell = load_workbook(tmp_path / "e.xlsx")["Ennuste"]["A2"]
+    assert cell.value == "=1+2 <b>x</b> (evil)" and cell.data_type == "s"
+    assert "<b>" not in (tmp_path / "e.md").read_text(encoding="utf-8")
+    assert "<b>" not in (tmp_path / "e.html").read_text(encoding="utf-8")

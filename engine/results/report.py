@@ -557,7 +557,12 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
         img.width, img.height = img.width / PNG_SCALE, img.height / PNG_SCALE
         ws.add_image(img, f"A{row}")
         row += int(img.height / 20) + 2
-    for sheet in wb.worksheets:  # printed (or saved as PDF): landscape, one page wide
+    for sheet in wb.worksheets:
+        for row_ in sheet.iter_rows():  # a scenario's name or label starting with '=' stays text, never a formula
+            for cell in row_:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+        # printed (or saved as PDF): landscape, one page wide
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -680,7 +685,7 @@ def _html(c: Content, images: dict[str, bytes]) -> bytes:
 
 def _md_table(heads: list[str], rows: list) -> str:
     def esc(s: str) -> str:
-        return s.replace("|", "\\|")
+        return _md_text(s).replace("|", "\\|")
     out = ["| " + " | ".join(esc(h) for h in heads) + " |",
            "|" + "|".join(":---" if j == 0 else "---:" for j in range(len(heads))) + "|"]
     for cls, cells, _ in rows:
@@ -689,10 +694,16 @@ def _md_table(heads: list[str], rows: list) -> str:
     return "\n".join(out)
 
 
+def _md_text(text: str) -> str:
+    """A scenario's own words (its name, driver labels) as Markdown text: no HTML."""
+    return html.escape(text, quote=False)
+
+
 def _md(c: Content, image_names: dict[str, str]) -> bytes:
-    lines = [MD_MARK, f"# {c.title}", "", c.subtitle, "", f"*{c.method}*", "", f"## {tr('narrative', c.lang)}", ""]
+    lines = [MD_MARK, f"# {_md_text(c.title)}", "", _md_text(c.subtitle), "", f"*{c.method}*", "",
+             f"## {tr('narrative', c.lang)}", ""]
     for p in c.narrative:
-        lines += [p, ""]
+        lines += [_md_text(p), ""]
     lines += [f"## {tr('kpis', c.lang, year=c.budget_year)}", ""]
     heads = [tr("unit", c.lang), tr("figure", c.lang), tr("forecast", c.lang), "P10–P90", tr("ref", c.lang)]
     rows = []

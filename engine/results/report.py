@@ -43,7 +43,7 @@ import pandas as pd
 from engine.common import fmt
 from engine.common.errors import UserError
 from engine.load.baseline import UNITS, Baseline
-from engine.results.report_table import XLSX_CREATOR, check_xlsx_target, layout_columns, report_layout
+from engine.results.report_table import XLSX_CREATOR, check_xlsx_target, report_layout
 from engine.results.result import Result
 
 FORMATS = {".xlsx": "xlsx", ".html": "html", ".md": "md"}
@@ -166,8 +166,7 @@ def _ix(ye: pd.DataFrame) -> dict:
 
 
 def _drivers(dev: pd.DataFrame, unit: str, year: int) -> pd.DataFrame:
-    d = dev[(dev.unit == unit) & (dev.year == year)].set_index("driver")
-    return d
+    return dev[(dev.unit == unit) & (dev.year == year)].set_index("driver")
 
 
 FIXED = ("budget_margin", "forecast_margin", "total_deviation")
@@ -198,15 +197,14 @@ def narrative(ye: pd.DataFrame, dev: pd.DataFrame, baseline: Baseline, year: int
             s = (f"{_genitive(name)} toimintakatteen ennustetaan alittavan talousarvion {_meur_by(total)}"
                  f" {level}." if fi
                  else f"{name}' operating margin is forecast to beat the budget by {_m(total, lang)} {level}.")
-        named = d.drop([k for k in FIXED + ("unexplained",) if k in d.index])
-        named = named[named["mean"].abs() >= 50].reindex(named["mean"].abs().sort_values(ascending=False).index)
-        named = named[named["mean"].abs() >= 50]
+        named = d.drop([k for k in FIXED + ("unexplained",) if k in d.index])  # the unexplained rest is no driver
+        named = named.loc[named["mean"].abs().sort_values(ascending=False, kind="stable").index]
+        named = named[named["mean"].abs() >= 50]  # what rounds to ±0,0 milj. € is not named
         label = "label_fi" if fi else "label_en"
         if len(named):
             parts = [f"{_lower_first(r[label])} ({_m(r['mean'], lang, signed=True)})" for _, r in named.iterrows()]
-            same = np.sign(named["mean"].iloc[0]) == np.sign(total) and abs(total) >= 50
             if fi:
-                s += (" Suurin erä on " if same or abs(total) < 50 else " Suurin yksittäinen erä on ") + parts[0]
+                s += " Suurin erä on " + parts[0]
                 if len(parts) > 1:
                     s += "; muita tekijöitä ovat " + ", ".join(parts[1:-1]) + (" ja " if len(parts) > 2 else "") + parts[-1]
             else:
@@ -248,7 +246,8 @@ def narrative(ye: pd.DataFrame, dev: pd.DataFrame, baseline: Baseline, year: int
     june = f"{int(str(lab.as_of)[5:7])}/{str(lab.as_of)[:4]}"
     u, lt, r = (ix[(year, "lahti", m)][0] for m in ("unemployed", "long_term_unemployed", "unemployment_rate_pct"))
     out.append(
-        f"Työttömiä ennustetaan olevan joulukuussa {year} {fmt.persons(u, lang)} ({june}: {fmt.persons(lab.unemployed, lang)}), "
+        f"Työttömiä ennustetaan olevan joulukuussa {year} {fmt.persons(u, lang)} "
+        f"({june}: {fmt.persons(lab.unemployed, lang)}), "
         f"pitkäaikaistyöttömiä {fmt.persons(lt, lang)} ({fmt.persons(lab.long_term_unemployed, lang)}) ja "
         f"työttömyysasteen {fmt.pct(r, lang)} ({fmt.pct(lab.unemployment_rate_pct, lang)})." if fi else
         f"In December {year} the unemployed are forecast at {fmt.persons(u, lang)} ({june}: "
@@ -279,8 +278,10 @@ def kpis(ye: pd.DataFrame, dev: pd.DataFrame, baseline: Baseline, year: int, lan
     v = ix[(year, "tyollisyys", "tmt_cost_keur")]
     d = _drivers(dev, "tyollisyys", year)
     over = -float(d.loc["tmt_over_appropriation", "mean"]) / 1000 if "tmt_over_appropriation" in d.index else None
-    prev = baseline.tmt.closing_prev_keur if year == baseline.budget_year else ix[(year - 1, "tyollisyys", "tmt_cost_keur")][0]
-    out.append(Kpi(labour_title, "tmt_cost_keur", f"{tr('tmt_cost_keur', lang)} {year}", tr("meur", lang), v[0] / 1000, v[1] / 1000,
+    prev = (baseline.tmt.closing_prev_keur if year == baseline.budget_year
+            else ix[(year - 1, "tyollisyys", "tmt_cost_keur")][0])
+    out.append(Kpi(labour_title, "tmt_cost_keur", f"{tr('tmt_cost_keur', lang)} {year}", tr("meur", lang),
+                   v[0] / 1000, v[1] / 1000,
                    v[3] / 1000, over, f"{year - 1}: {fmt.meur(prev, lang, unit=False)}", _m(v[0], lang)))
     lab = baseline.labour
     june = f"{int(str(lab.as_of)[5:7])}/{str(lab.as_of)[:4]}"

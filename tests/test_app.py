@@ -116,7 +116,7 @@ def test_finnish_and_english_number_formats():
 def test_ui_doctests():
     import doctest
 
-    for module in (fmt, whatif, charts):
+    for module in (engine.fmt, whatif, charts):  # ui.fmt re-exports engine.fmt (engine/common/fmt.py)
         failed, tried = doctest.testmod(module)
         assert tried > 0 and failed == 0, module.__name__
 

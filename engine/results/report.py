@@ -42,7 +42,7 @@ import pandas as pd
 
 from engine.common import fmt
 from engine.common.errors import UserError
-from engine.load.baseline import UNITS, Baseline
+from engine.load.baseline import LINE_NAMES, UNITS, Baseline
 from engine.results.report_table import XLSX_CREATOR, check_xlsx_target, report_layout
 from engine.results.result import Result
 
@@ -130,6 +130,7 @@ class Content:
     """The report's content for one scenario run, in one language; numbers as DataFrames of floats."""
 
     lang: str
+    org: str  # the whole area's name (Elinvoima- ja työllisyyspalvelut)
     title: str
     subtitle: str
     method: str
@@ -424,6 +425,22 @@ def _png_is_ours(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ build
+_LAYOUT_EN = {"revenue": "Operating revenue", "costs": "Operating costs", "margin": "Operating margin"}
+
+
+def _layout_in(layout: pd.DataFrame, baseline: Baseline, lang: str) -> pd.DataFrame:
+    """The layout's words in ``lang`` (its numbers as they are): the report's own Finnish, or English."""
+    if lang == "fi":
+        return layout
+    by, month = baseline.budget_year, int(str(baseline.as_of)[5:7])
+    heads = dict(zip(layout.columns[5:], (f"Budget {by}", f"Actual 1–{month}", "Actual %", "Forecast", "Deviation",
+                                           f"Accounts {by - 1}")))
+    out = layout.rename(columns={"Yksikkö": "Unit", "Erä": "Item", **heads})
+    out["Unit"] = [baseline.unit_name(u, "en") for u in out["unit"]]
+    out["Item"] = [_LAYOUT_EN.get(ln) or LINE_NAMES[ln][1] for ln in out["line"]]
+    return out
+
+
 def build(result: Result, lang: str = "fi", year: int | None = None) -> Content:
     """The report's content from one run (its own tables; nothing recomputed)."""
     if lang not in LANGS:
@@ -436,6 +453,7 @@ def build(result: Result, lang: str = "fi", year: int | None = None) -> Content:
     as_of = str(baseline.as_of)
     return Content(
         lang=lang,
+        org=baseline.unit_name("etp", lang),
         title=f"{baseline.unit_name('etp', lang)} — {tr('title', lang)} {year}",
         subtitle=f"{name} ({sid})",
         method=tr("method", lang, draws=fmt.persons(result.draws, lang), seed=result.seed,
@@ -443,7 +461,7 @@ def build(result: Result, lang: str = "fi", year: int | None = None) -> Content:
         budget_year=year,
         narrative=narrative(ye, dev, baseline, year, lang),
         kpis=kpis(ye, dev, baseline, year, lang),
-        layout=report_layout(ye, baseline, sid),
+        layout=_layout_in(report_layout(ye, baseline, sid), baseline, lang),
         tmt=tmt_table(ye, dev, lang),
         labour=labour_table(ye, baseline, lang),
         charts=chart_specs(monthly, dev, baseline, year, lang),
@@ -451,6 +469,11 @@ def build(result: Result, lang: str = "fi", year: int | None = None) -> Content:
 
 
 # ------------------------------------------------------------------------------------------ formats
+def _pct_head(c: Content) -> str:
+    """Toteuma-% (the layout's third figure column, in either language)."""
+    return c.layout.columns[7]
+
+
 def _layout_heads(c: Content) -> list[str]:
     return [h for h in c.layout.columns if h not in ("scenario", "unit", "line")]
 
@@ -519,7 +542,7 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
             for cell in ws[ws.max_row]:
                 cell.font = bold
         for cell in ws[ws.max_row][2:]:
-            cell.number_format = pct1 if heads[cell.column - 1] == "Toteuma-%" else money
+            cell.number_format = pct1 if heads[cell.column - 1] == _pct_head(c) else money
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 30
     for col in "CDEFGH":
@@ -613,14 +636,15 @@ def _table_html(heads: list[str], rows: list[tuple[str, list[str], str]]) -> str
 
 
 def _layout_rows(c: Content) -> tuple[list[str], list[tuple[str, list[str], str]]]:
-    heads = [h for h in _layout_heads(c) if h != "Yksikkö"]
+    unit_head, item_head = c.layout.columns[3], c.layout.columns[4]
+    heads = [h for h in _layout_heads(c) if h != unit_head]
     rows = []
     for _, g in c.layout.groupby("unit", sort=False):
-        rows.append(("unit", [g["Yksikkö"].iloc[0]] + [""] * (len(heads) - 1), ""))
+        rows.append(("unit", [g[unit_head].iloc[0]] + [""] * (len(heads) - 1), ""))
         for _, r in g.iterrows():
             total = r["line"] in ("revenue", "costs", "margin")
-            cells = [("" if total else "\u2003") + r["Erä"]]
-            cells += [_num_cell(None if pd.isna(r[h]) else r[h], "pct" if h == "Toteuma-%" else "n", c.lang)
+            cells = [("" if total else "\u2003") + r[item_head]]
+            cells += [_num_cell(None if pd.isna(r[h]) else r[h], "pct" if h == _pct_head(c) else "n", c.lang)
                       for h in heads[1:]]
             rows.append(("total" if total else "", cells, ""))
     return heads, rows
@@ -657,7 +681,7 @@ def _html(c: Content, images: dict[str, bytes]) -> bytes:
     parts = [f'<!DOCTYPE html>\n<html lang="{c.lang}"><head><meta charset="utf-8">',
              f'<meta name="generator" content="{GENERATOR}">', f"<title>{e(c.title)}</title>",
              f"<style>{CSS}</style></head><body>",
-             f'<header><div class="bar">{e(c.layout["Yksikkö"].iloc[-1])} | {e(tr("section", c.lang))}</div>'
+             f'<header><div class="bar">{e(c.org)} | {e(tr("section", c.lang))}</div>'
              f"<h1>{e(c.title)}</h1><div>{e(c.subtitle)}</div><p class=\"method\">{e(c.method)}</p></header>",
              f"<h2>{e(tr('narrative', c.lang))}</h2>"]
     parts += [f"<p>{e(p)}</p>" for p in c.narrative]

@@ -420,7 +420,8 @@ def _mark_png(png: bytes) -> bytes:
 
 
 def _png_is_ours(path: Path) -> bool:
-    head = path.open("rb").read(4096)
+    with path.open("rb") as f:
+        head = f.read(4096)
     return head.startswith(b"\x89PNG") and b"tEXtSoftware\x00" + GENERATOR.encode() in head
 
 
@@ -536,6 +537,8 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
     ws.append(heads)
     for cell in ws[2]:
         cell.font = bold
+        if cell.column > 2:
+            cell.alignment = Alignment(horizontal="right")
     for _, r in c.layout.iterrows():
         ws.append([None if pd.isna(r[h]) else (r[h] if isinstance(r[h], str) else float(r[h])) for h in heads])
         if r["line"] in ("revenue", "costs", "margin"):
@@ -554,6 +557,8 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
     ws.append(list(c.tmt.columns))
     for cell in ws[2]:
         cell.font = bold
+        if cell.column > 0:
+            cell.alignment = Alignment(horizontal="right")
     for row in c.tmt.itertuples(index=False):
         ws.append([None if pd.isna(v) else (int(v) if j == 0 else float(v)) for j, v in enumerate(row)])
         for cell in ws[ws.max_row][1:]:
@@ -566,6 +571,8 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
     ws.append(list(c.labour.columns))
     for cell in ws[2]:
         cell.font = bold
+        if cell.column > 2:
+            cell.alignment = Alignment(horizontal="right")
     for row in c.labour.itertuples(index=False):
         ws.append([v if isinstance(v, str) else (None if pd.isna(v) else float(v)) for v in row])
         is_pct = row[1] == "%"
@@ -771,7 +778,8 @@ def _owned(path: Path, kind: str) -> bool:
     try:
         if kind == "png":
             return _png_is_ours(path)
-        head = path.open("rb").read(4096).decode("utf-8", errors="replace")
+        with path.open("rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
     except OSError:
         return False
     if kind == "html":

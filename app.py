@@ -15,7 +15,9 @@ KPI cards and the charts live in ``ui/``; this file only lays out the page and k
 """
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -86,6 +88,23 @@ def cached_run(fingerprint: str, draws: int, seed: int, _scenario: engine.Scenar
 
 def chart(spec: dict) -> None:
     st.vega_lite_chart(spec=spec, height=spec["height"] + 110)  # the plot plus its title, axis and legend
+
+
+REPORT_MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html",
+               "md": "application/zip"}
+
+
+def report_bytes(run_: results.Run, kind: str, lang: str) -> bytes:
+    """The written report of this run (``engine.report_files``, the CLI's ``ennuste report``), made on
+    click; Markdown and its chart images as one ZIP."""
+    files = engine.report_files(run_.result, kind, lang, stem="whatif_raportti")
+    if kind != "md":
+        return next(iter(files.values()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
 
 
 def run(scenario: engine.Scenario, draws: int, seed: int) -> results.Run:
@@ -345,6 +364,12 @@ if tab_exp.open:
         toml_text = scenario.to_toml()
         cols[3].download_button(t("dl_toml", lang), toml_text, file_name="whatif.toml", mime="application/toml",
                                 key="dl_toml")
+        st.markdown(t("report_head", lang))
+        rcols = st.columns(3)
+        for col, kind in zip(rcols, ("xlsx", "html", "md")):
+            col.download_button(t("dl_report_" + kind, lang), lambda kind=kind: report_bytes(tables, kind, lang),
+                                file_name=f"whatif_raportti.{'zip' if kind == 'md' else kind}",
+                                mime=REPORT_MIME[kind], key=f"dl_report_{kind}")
         st.markdown(t("reproduce", lang))
         st.code(f"ennuste run whatif.toml --draws {c.draws} --seed {c.seed} --out out", language="sh")
         with st.expander(t("toml_show", lang)):

@@ -116,7 +116,7 @@ def test_finnish_and_english_number_formats():
 def test_ui_doctests():
     import doctest
 
-    for module in (fmt, whatif, charts):
+    for module in (engine.fmt, whatif, charts):  # ui.fmt re-exports engine.fmt (engine/common/fmt.py)
         failed, tried = doctest.testmod(module)
         assert tried > 0 and failed == 0, module.__name__
 
@@ -473,3 +473,36 @@ def test_pinned_scenarios_are_compared_side_by_side():
         at.text_input(key="pin_name").input(name)
         at.button[[b.label for b in at.button].index("Kiinnitä nykyiset asetukset")].click().run()
     assert len(at.table[0].value.columns) == 5 and at.warning  # four pinned at most, with a message
+
+
+def test_export_tab_downloads_the_written_report(monkeypatch):
+    """The export tab's report buttons hand over engine.report_files' bytes for the page's own run: the
+    workbook's Toimintakate of Työllisyyspalvelut (k€, whole) is the card's figure (M€, one decimal, so
+    ±0.05 M€), the HTML holds its three charts, the ZIP the Markdown and its three PNGs. The buttons'
+    data are made on click (deferred callables): the test records them as Streamlit registers them."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        made[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = open_tab(run_app({"draws": "40", "seed": "2"}), "Vie ja jaa")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Lataa raportti (Excel)", "Lataa raportti (HTML)", "Lataa raportti (Markdown + kuvat, ZIP)"} <= set(labels)
+    card = number(cards(at)[("tyollisyys", "margin_keur")]["val"])
+    ws = load_workbook(io.BytesIO(made["whatif_raportti.xlsx"]()))["Taulukko"]
+    row = next(r for r in ws.iter_rows(min_row=3) if r[0].value == "Työllisyyspalvelut" and r[1].value == "Toimintakate")
+    assert row[5].value / 1000 == pytest.approx(card, abs=0.05)
+    page = made["whatif_raportti.html"]().decode("utf-8")
+    assert page.count('src="data:image/png;base64,') == 3
+    with zipfile.ZipFile(io.BytesIO(made["whatif_raportti.zip"]())) as z:
+        assert sorted(z.namelist()) == ["whatif_raportti-deviation.png", "whatif_raportti-labour.png",
+                                        "whatif_raportti-tmt.png", "whatif_raportti.md"]

@@ -24,19 +24,7 @@ COMPARE_COLORS = [BLUE, ORANGE, GREEN, "#9467bd", RED]
 SOLID, DASHED, DOTTED = [1, 0], [5, 3], [2, 2]
 Spec = dict[str, Any]
 
-FI_LOCALE = {
-    "number": {"decimal": ",", "thousands": fmt.THIN_SPACE, "grouping": [3], "currency": ["", "\u00a0€"],
-               "minus": fmt.MINUS},
-    "time": {
-        "dateTime": "%A %-d.%-m.%Y klo %X", "date": "%-d.%-m.%Y", "time": "%H:%M:%S", "periods": ["a.m.", "p.m."],
-        "days": ["sunnuntai", "maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai"],
-        "shortDays": ["su", "ma", "ti", "ke", "to", "pe", "la"],
-        "months": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
-                   "syyskuu", "lokakuu", "marraskuu", "joulukuu"],
-        "shortMonths": ["tammi", "helmi", "maalis", "huhti", "touko", "kesä", "heinä", "elo", "syys", "loka",
-                        "marras", "joulu"],
-    },
-}
+FI_LOCALE = {"number": fmt.VEGA_NUMBER_FI, "time": fmt.VEGA_TIME_FI}  # one home: engine/common/fmt.py
 
 
 # ------------------------------------------------------------------------------------------ building blocks

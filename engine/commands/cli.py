@@ -1,4 +1,4 @@
-"""``ennuste``: run, validate, explain and calibrate scenarios from the command line.
+"""``ennuste``: run, report, validate, explain and calibrate scenarios from the command line.
 
 Exit codes: 0 success; 2 a user error (bad file, field or option, an ``--out`` that must not be
 written, a run too big for the machine's memory), reported on one line on stderr without a traceback;
@@ -69,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing but errors (no tables, no progress bar)")
     run.add_argument("--xlsx", metavar="FILE.xlsx",
                      help="also write the budget year in the report's layout (a sheet per scenario) to FILE.xlsx")
+
+    rep = sub.add_parser("report", help="write the monitoring report's forecast section for a scenario "
+                                        "(.xlsx, .html or .md, from --out's suffix)")
+    rep.add_argument("file", metavar="FILE", help="scenario TOML file")
+    rep.add_argument("--draws", type=_positive_int("--draws", 1, 1_000_000), default=1000,
+                     help="Monte Carlo paths (default 1000: the report shows P10–P90)")
+    rep.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
+    rep.add_argument("--lang", choices=("fi", "en"), default="fi", help="language of the report (default fi)")
+    rep.add_argument("--out", metavar="FILE", required=True,
+                     help="report.xlsx, report.html or report.md (Markdown writes its charts as PNG files beside "
+                          "it); a new file or one ennuste wrote")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", metavar="FILE")
@@ -159,6 +170,22 @@ def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict
                 print(f"Kirjoitettu / written: {written}")
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from engine.commands import batch
+    from engine.pipeline import simulate
+    from engine.results.report import check_target, write_report
+
+    baseline = load_baseline()
+    scenario = load_scenario(args.file)
+    check_target(args.out)  # before computing anything, like run's --out
+    check_central(baseline, scenario)
+    batch.check_memory(baseline, [scenario], args.draws, 1)
+    result = simulate(baseline, scenario, draws=args.draws, seed=args.seed)
+    for path in write_report(result, args.out, args.lang):
+        print(f"Kirjoitettu / written: {path}")
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from engine.commands.explain import explain
 
@@ -200,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "report":
+            return _cmd_report(args)
         if args.command == "validate":
             return _cmd_validate(args)
         if args.command == "explain":

@@ -194,7 +194,7 @@ def report_layout_table(layout: pd.DataFrame, title: str) -> str:
 XLSX_CREATOR = "etp-ennuste"  # marks a workbook this tool wrote: only such a file is ever overwritten
 
 
-def check_xlsx_target(path: str | Path) -> Path:
+def check_xlsx_target(path: str | Path, field: str = "--xlsx") -> Path:
     """``--xlsx``'s file, checked before anything is computed: a ``.xlsx`` name in an existing folder, and
     either new or a workbook this tool wrote (its creator is ``etp-ennuste``); else a :class:`UserError`."""
     from openpyxl import load_workbook
@@ -202,9 +202,9 @@ def check_xlsx_target(path: str | Path) -> Path:
     out = Path(path)
     label = str(out)
     if out.suffix.lower() != ".xlsx":
-        raise UserError(f"the file name must end in .xlsx, got {out.name!r}", file=label, field="--xlsx")
+        raise UserError(f"the file name must end in .xlsx, got {out.name!r}", file=label, field=field)
     if not out.parent.is_dir():
-        raise UserError("its folder does not exist", file=label, field="--xlsx")
+        raise UserError("its folder does not exist", file=label, field=field)
     if out.exists():
         try:
             creator = load_workbook(out, read_only=True).properties.creator
@@ -212,7 +212,7 @@ def check_xlsx_target(path: str | Path) -> Path:
             creator = None
         if creator != XLSX_CREATOR:
             raise UserError("exists and was not written by ennuste; choose another name or remove it",
-                            file=label, field="--xlsx")
+                            file=label, field=field)
     return out
 
 

@@ -229,6 +229,7 @@ def _ledger_rows(unit: str, revenue: tuple[float, float], costs: tuple[float, fl
 
 def backtest(baseline: Baseline, paths: int = PATHS, seed: int = SEED) -> BacktestRun:
     fc, notes = labour_forecasts(baseline, paths, seed)
+    fc.attrs["paths"] = paths
     return BacktestRun(forecasts=fc, scores=score(fc), ledger=ledger_backtest(baseline), notes=tuple(notes))
 
 
@@ -284,4 +285,27 @@ def table(scores: pd.DataFrame, fc: pd.DataFrame) -> str:
                 cov = "" if np.isnan(r.coverage_p10_p90_pct) else f"{r.coverage_p10_p90_pct:.0f}"
                 cells.append(f"{r.mape_pct:>8.1f}{cov:>8}{int(r.n):>6}")
             lines.append(f"{target:<22}{label:>8}  " + "".join(cells))
+    return "\n".join(lines)
+
+
+def report(bt: BacktestRun) -> str:
+    """What ``ennuste backtest`` prints: the origins and pairs, the table, the ledger and the notes."""
+    fc = bt.forecasts
+    model = fc[fc.method == "model"]
+    counts = ", ".join(f"{t} {int((model.target == t).sum())}" for t in TARGETS)
+    lines = [f"Takautuva testi / back-test: {model.origin.nunique()} origins "
+             f"({', '.join(sorted(model.origin.unique()))}); (origin, month) pairs with a published actual: {counts}",
+             f"model: calibrated at each origin on the history up to it, {int(bt.forecasts.attrs.get('paths', PATHS))} "
+             "paths; MAPE of the P50; cover = % of actuals inside P10–P90 (nominal 80)", "",
+             table(bt.scores, fc), "",
+             "Talous / ledger 2021: Jan–Jun 2021 ÷ 50 % against the closed accounts (k€; costs as magnitudes)",
+             f"{'unit':<12}{'measure':<9}{'H1 2021':>10}{'forecast':>10}{'TP 2021':>10}{'error':>9}{'error %':>9}"]
+    for r in bt.ledger.itertuples():
+        lines.append(f"{r.unit:<12}{r.measure:<9}{r.h1_2021_keur:>10.0f}{r.forecast_keur:>10.0f}{r.closed_2021_keur:>10.0f}"
+                     f"{r.error_keur:>+9.0f}{r.error_pct:>+9.1f}")
+    lines.append("not back-testable from the report: the run-rate and budget estimators for 2021 (no 2020 figures, "
+                 "no 2021 budget), the TMT share (no Jan–Jun 2021 figure)")
+    if "ets" not in set(fc.method):
+        lines.append("ets: left out (statsmodels not installed: pip install 'etp-ennuste[backtest]')")
+    lines += [f"note: {n}" for n in bt.notes]
     return "\n".join(lines)

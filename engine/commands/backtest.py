@@ -204,15 +204,14 @@ def ledger_backtest(baseline: Baseline) -> pd.DataFrame:
     """2021's year-end from Jan–Jun 2021 at :data:`HALF_YEAR_SHARE`, against the 2021 closed accounts (k€;
     costs as positive magnitudes, margin = revenue − costs), per unit and for ETP."""
     rows = []
-    total = {k: np.zeros(2) for k in ("revenue", "costs")}
+    total = {k: np.zeros(2) for k in ("revenue", "costs")}  # (Jan–Jun 2021, closed 2021), k€
     for unit in UNITS:
         led = baseline.raw.ledger[unit].totals
-        for measure in ("revenue", "costs"):
-            h1, closed = abs(getattr(led, measure).actual_h1_prev), abs(getattr(led, measure).closing_prev)
-            total[measure] += (h1, closed)
-        rev, cost = (abs(getattr(led, k).actual_h1_prev) for k in ("revenue", "costs"))
-        rc, cc = (abs(getattr(led, k).closing_prev) for k in ("revenue", "costs"))
-        rows += _ledger_rows(unit, (rev, rc), (cost, cc))
+        figs = {k: np.array([abs(getattr(led, k).actual_h1_prev), abs(getattr(led, k).closing_prev)], float)
+                for k in total}
+        for k in total:
+            total[k] += figs[k]
+        rows += _ledger_rows(unit, tuple(figs["revenue"]), tuple(figs["costs"]))
     rows += _ledger_rows("etp", tuple(total["revenue"]), tuple(total["costs"]))
     return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
 

@@ -1,4 +1,4 @@
-"""``ennuste``: run, report, validate, explain and calibrate scenarios from the command line.
+"""``ennuste``: run, report, validate, explain, calibrate and back-test from the command line.
 
 Exit codes: 0 success; 2 a user error (bad file, field or option, an ``--out`` that must not be
 written, a run too big for the machine's memory), reported on one line on stderr without a traceback;
@@ -91,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the free parameters to the report and save them with the date")
     cal.add_argument("--dry-run", action="store_true", help="print the fit without saving it")
+
+    bt = sub.add_parser("backtest", help="how past forecasts fared: rolling origins over the labour history, "
+                                         "against persistence, seasonal naive and ETS; the 2021 ledger")
+    bt.add_argument("--out", metavar="DIR", help="write backtest.csv, backtest_forecasts.csv, backtest_ledger.csv "
+                                                 "and the chart (backtest_chart.json / .html) to DIR")
+    bt.add_argument("--force", action="store_true", help="with --out: as for `ennuste run`")
+    bt.add_argument("--draws", type=_positive_int("--draws", 10, 100_000), default=None,
+                    help="the model's Monte Carlo paths at each origin (default 500)")
+    bt.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
+                    help="random seed (default 20220630)")
     return p
 
 
@@ -212,6 +222,26 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from engine.commands import backtest
+    from engine.results import output
+
+    baseline = load_baseline()
+    reserved = output.reserve(args.out, (), args.force) if args.out is not None else nullcontext()
+    with reserved as writer:  # a bad or busy --out is refused before the origins are calibrated
+        bt = backtest.backtest(baseline, args.draws or backtest.PATHS, backtest.SEED if args.seed is None else args.seed)
+        print(backtest.report(bt))
+        if writer is not None:
+            spec = backtest.chart_spec(bt.scores)
+            writer.write({"backtest": bt.scores, "backtest_forecasts": bt.forecasts, "backtest_ledger": bt.ledger},
+                         texts={"backtest_chart.json": json.dumps(spec, indent=1, ensure_ascii=False) + "\n",
+                                "backtest_chart.html": backtest.chart_html(spec)})
+            print(f"\nKirjoitettu / written: {args.out}")
+    return 0
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -235,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_explain(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
+        if args.command == "backtest":
+            return _cmd_backtest(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0

@@ -3,8 +3,11 @@
 Two stages, each small and fast:
 
 1. **Labour**: inflow level, matching efficiency, duration profile (τ, ψ∞) and seasonal amplitude,
-   so that the model run from the 6/2021 figures (with the observed vacancies and activation)
-   passes through the TEM history: unemployed and long-term unemployed in 7/2021, 4–6/2022.
+   so that the model run from the figures a year before the as-of month (with the observed vacancies
+   and activation) passes through the TEM history after it, up to the as-of month: as of 6/2022, run
+   from 6/2021 through the unemployed and long-term unemployed in 7/2021, 4–6/2022. Only history up
+   to the as-of month is read, so a baseline cut at an earlier month (:func:`as_of_baseline`, the
+   back-test's) is calibrated on what was known then.
 2. **TMT**: the end-2021 recipients in three day bands and the billed-amount factor, so that the
    Jan–Jun 2022 run reproduces the report: 9.9 M€ city share, 3 553 persons a month, 60.5 % of the
    money to persons over 1 000 days, 87.2 % of persons over 500 days.
@@ -30,7 +33,7 @@ from scipy.optimize import brentq, least_squares
 
 from engine.model import labour
 from engine.load.baseline import Baseline
-from engine.common.calendar import MonthGrid, weekdays, year_months
+from engine.common.calendar import MonthGrid, parse_month, weekdays, year_months
 from engine.model.inputs import first_half
 from engine.load.parameters import Parameters
 
@@ -71,17 +74,83 @@ class Calibration:
 
 
 def _labour_targets(baseline: Baseline) -> list[tuple[str, str, float]]:
-    """(month, 'unemployed'|'long_term', value) from the TEM history after 6/2021."""
+    """(month, 'unemployed'|'long_term', value) from the TEM history after ``labour.prev_year`` up to
+    the as-of month (as of 6/2022: after 6/2021)."""
     out = []
     first = np.datetime64(baseline.labour.prev_year.month) + 1
     for p in baseline.labour.history:
-        if np.datetime64(p.month) < first:
+        if not first <= np.datetime64(p.month) <= baseline.as_of:
             continue
         if p.unemployed is not None:
             out.append((p.month, "unemployed", float(p.unemployed)))
         if p.long_term_unemployed is not None:
             out.append((p.month, "long_term", float(p.long_term_unemployed)))
     return out
+
+
+# ------------------------------------------------------------------------------------- as of an earlier month
+LABOUR_FIELDS = ("unemployment_rate_pct", "youth_unemployment_rate_pct", "unemployed", "vacancies",
+                 "activation_rate_pct", "long_term_unemployed")
+# Where no figure was published up to the as-of month (the history has vacancies and activation only
+# from 6/2021): the level is held flat at a value that uses nothing later. Vacancies enter the model
+# only as A·V^(1−α) (hires) with A fitted on the same run, so a flat level's scale cancels and any value
+# gives the same fit and forecast. Activation does not cancel: a round prior of a fifth of jobseekers
+# in services (an assumption, not a figure; 6/2021's 19.5 % was published only after such origins).
+UNPUBLISHED = {"vacancies": 1000.0, "activation_rate_pct": 20.0}
+
+
+def known_at(points: list, field: str, month: np.datetime64) -> float | None:
+    """``field`` at ``month`` from ``points`` (history rows, all up to the as-of month): the published
+    figure; else linear between the nearest published months before and after it; else the nearest
+    published one; None if none was published.
+
+    >>> from engine.load.baseline import load_baseline
+    >>> h = load_baseline().labour.history
+    >>> known_at(h, "unemployed", np.datetime64("2021-06")), round(known_at(h, "unemployed", np.datetime64("2021-01")), 1)
+    (9485.0, 10135.7)
+    """
+    pts = sorted((parse_month(p.month), float(v)) for p in points if (v := getattr(p, field)) is not None)
+    if not pts:
+        return None
+    xs = np.array([m.astype(int) for m, _ in pts], float)
+    return float(np.interp(float(month.astype(int)), xs, [v for _, v in pts]))
+
+
+def as_of_baseline(baseline: Baseline, month: str | np.datetime64) -> Baseline:
+    """The baseline as it was known at the end of ``month`` (``YYYY-MM``): the labour history cut after
+    it, the as-of figures its own, ``labour.prev_year`` the month 12 months before it (figures by
+    :func:`known_at` from the rows up to ``month``; :data:`UNPUBLISHED` where none), the budget year
+    ``month``'s year. The ledger, TMT and trial figures stay as they are (the labour model reads none
+    of them). Raises ValueError if ``month`` is after the baseline's as-of month or the unemployed were
+    never published up to it."""
+    m = parse_month(month) if isinstance(month, str) else month
+    if m > baseline.as_of:
+        raise ValueError(f"{m} is after the baseline's as-of month {baseline.as_of}")
+    lab = baseline.labour
+    rows = [p for p in lab.history if parse_month(p.month) <= m]
+    known = rows + ([lab.prev_year] if parse_month(lab.prev_year.month) <= m else [])  # it has the youth rate too
+    if known_at(rows, "unemployed", m) is None:
+        raise ValueError(f"no unemployed figure published up to {m}")
+
+    def figures(at: np.datetime64) -> dict[str, float]:
+        out = {}
+        for f in LABOUR_FIELDS:
+            v = known_at(known, f, at)
+            out[f] = v if v is not None else UNPUBLISHED.get(f, known_at(known, "unemployment_rate_pct", at))
+        return out
+
+    now = figures(m)
+    labour_now = lab.model_copy(update={"as_of": str(m), **now, "history": rows,
+                                        "prev_year": lab.prev_year.model_copy(update={"month": str(m - 12), **figures(m - 12)})})
+    meta = baseline.raw.meta.model_copy(update={"as_of": str(m), "budget_year": int(str(m)[:4])})
+    raw = baseline.raw.model_copy(update={"meta": meta, "labour": labour_now})
+    return Baseline(f"{baseline.file} as of {m}", raw, baseline.ledger)
+
+
+def _short_month(month: str) -> str:
+    """``"2021-06"`` → ``"6/2021"``, as the report writes months."""
+    year, m = str(month).split("-")
+    return f"{int(m)}/{year}"
 
 
 def _grid(baseline: Baseline) -> MonthGrid:
@@ -133,7 +202,7 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
         res.extend(SEASON_PRIOR_WEIGHT * (shape / shape.mean() - assumed))
         return np.array(res)
 
-    c = lambda n: float(params[n].central_at("2022-01"))  # noqa: E731
+    c = lambda n: float(params[n].central_at(f"{baseline.budget_year}-01"))  # noqa: E731
     floor = c("labour.duration_floor")
     x0 = np.concatenate([[np.log(c("labour.inflow_persons_per_month")), np.log(c("labour.matching_efficiency")),
                           np.log(c("labour.duration_decay_months")), np.log(floor / (1 - floor)),
@@ -148,9 +217,10 @@ def fit_labour(baseline: Baseline, params: Parameters) -> tuple[dict[str, float]
                   "TEM history (DOMAIN.md)", "report" if m == baseline.labour.as_of else "history")
            for m, k, v in targets]
     model_moves = probe(fit.x, h)
+    trend_span = f"{_short_month(baseline.labour.prev_year.month)}→{_short_month(baseline.labour.as_of)}"
     out += [Target(f"kausivaihtelu {a}→{b} (trendi poistettu)", "% move", 100.0 * detrended,
                    100.0 * float(model_moves[np.datetime64(b).astype(int) % 12]),
-                   f"TEM history (DOMAIN.md): raw {100.0 * raw:+.1f} %, less the 6/2021→6/2022 trend", "season")
+                   f"TEM history (DOMAIN.md): raw {100.0 * raw:+.1f} %, less the {trend_span} trend", "season")
             for a, b, raw, detrended in moves]
     return _labour_values(fit.x), out
 
@@ -206,15 +276,18 @@ def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], l
         res[-1] *= TREND_WEIGHT  # the report's four figures first; the derived trend as far as they allow
         return res
 
-    x0 = np.array([float(params[n].central_at("2022-01")) for n in TMT_PARAMS])
+    x0 = np.array([float(params[n].central_at(f"{baseline.budget_year}-01")) for n in TMT_PARAMS])
     fit = least_squares(residuals, x0, bounds=([1, 1, 1, 0.5, 0.25], [2e4, 2e4, 2e4, 1.5, 4.0]), x_scale="jac")
     start, share = run(fit.x)
     got = measures(start)
-    names = (("TMT kuntaosuus 1–6/2022", "k€"), ("laskutetut henkilöt keskimäärin 1–6/2022", "persons"),
+    y, m, prev_meur = baseline.budget_year, _short_month(str(baseline.as_of)), t.closing_prev_keur / 1000.0
+    span = f"1–{m}"  # January to the as-of month: "1–6/2022"
+    prev_meur_fi = f"{prev_meur:.1f}".replace(".", ",")  # Finnish decimal comma: "20,5"
+    names = ((f"TMT kuntaosuus {span}", "k€"), (f"laskutetut henkilöt keskimäärin {span}", "persons"),
              ("rahasta yli 1 000 pv saaneille", "%"), ("henkilöistä yli 500 pv", "%"),
-             ("laskutetut 6/2022 ÷ 1/2022 (johdettu 2021: 20,5 milj. €)", "ratio"))
+             (f"laskutetut {m} ÷ 1/{y} (johdettu {y - 1}: {prev_meur_fi} milj. €)", "ratio"))
     sources = ["Työllisyyspalvelujen toiminnan vaikuttavuuden kuvaus"] * 2 + ["Työllisyyden tilannekatsaus, kuntakokeilu"] * 2 \
-        + ["derived from TMT 2021 (20.5 M€) and the 2021 daily rate"]
+        + [f"derived from TMT {y - 1} ({prev_meur:.1f} M€) and the {y - 1} daily rate"]
     kinds = ["report"] * 4 + ["derived"]
     out = [Target(n, u, float(g), float(v), src, kind)
            for (n, u), g, v, src, kind in zip(names, goal(share), got, sources, kinds)]

@@ -31,7 +31,6 @@ from engine.load.parameters import ParamDraws
 
 D = 48  # duration buckets: 0 … 46 months, 47 = 47 months or more
 LONG_TERM_MONTHS = 12  # pitkäaikaistyötön: unemployed 12 months or more
-JUNE = 5
 
 
 def employability(decay_months: float, floor: float, n: int = D) -> np.ndarray:
@@ -144,20 +143,30 @@ def seasonal_inflow_persons(pdraws: ParamDraws, lc: LabourConstants) -> np.ndarr
 
 
 # ------------------------------------------------------------------------------------- seasonality
-# Month-to-month moves of the unemployed in the TEM history (DOMAIN.md), as log changes, with the
-# recovery's trend taken out: ln(7 848 / 9 485) / 12 = −1.58 % a month over 6/2021 → 6/2022, used for
-# both years' spring moves. 11→12/2020 (+10.6 %) is left out: the pandemic's second wave, not a season.
-OBSERVED_MOVES = (("2021-03", "2021-04"), ("2021-04", "2021-05"), ("2021-05", "2021-06"), ("2021-06", "2021-07"),
-                  ("2022-04", "2022-05"), ("2022-05", "2022-06"))
+# Month-to-month moves of the unemployed in the TEM history (DOMAIN.md): every pair of consecutive
+# months up to the as-of month with both figures, as log changes, with the trend of the 12 months to
+# the as-of month taken out (as of 6/2022: ln(7 848 / 9 485) / 12 = −1.58 % a month, used for both
+# years' spring moves). 11→12/2020 (+10.6 %) is left out: the pandemic's second wave, not a season.
+EXCLUDED_MOVES = (("2020-11", "2020-12"),)
 
 
 def observed_seasonal_moves(baseline: Baseline) -> list[tuple[str, str, float, float]]:
-    """[(from, to, raw log move, detrended log move)] of the unemployed, from the baseline's TEM history."""
-    u = {p.month: float(p.unemployed) for p in baseline.labour.history if p.unemployed is not None}
+    """[(from, to, raw log move, detrended log move)] of the unemployed, from the baseline's TEM history
+    up to its as-of month (as of 6/2022: 3→4, 4→5, 5→6, 6→7/2021 and 4→5, 5→6/2022)."""
     lab = baseline.labour
+    as_of = parse_month(lab.as_of)
+    u = {parse_month(p.month): float(p.unemployed) for p in lab.history
+         if p.unemployed is not None and parse_month(p.month) <= as_of}
     trend = np.log(lab.unemployed / lab.prev_year.unemployed) / 12.0
-    return [(a, b, float(np.log(u[b] / u[a])), float(np.log(u[b] / u[a]) - trend))
-            for a, b in OBSERVED_MOVES if a in u and b in u]
+    pairs = [(str(m - 1), str(m)) for m in sorted(u) if m - 1 in u]
+    return [(a, b, float(np.log(u[parse_month(b)] / u[parse_month(a)])),
+             float(np.log(u[parse_month(b)] / u[parse_month(a)]) - trend))
+            for a, b in pairs if (a, b) not in EXCLUDED_MOVES]
+
+
+def as_of_month_index(baseline: Baseline) -> int:
+    """The as-of month's calendar index, 0 = January (the vacancies' season is relative to it)."""
+    return int(month_of_year(np.array([baseline.as_of]))[0])
 
 
 def seasonal_probe(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants, hist: "History",
@@ -171,7 +180,7 @@ def seasonal_probe(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants, 
     moy = month_of_year(ms)
     A = float(pdraws.scalar("labour.matching_efficiency")[0])
     vshape = pdraws.series("labour.seasonal_vacancy_shape")
-    vac = baseline.labour.vacancies * vshape[moy] / vshape[JUNE]
+    vac = baseline.labour.vacancies * vshape[moy] / vshape[as_of_month_index(baseline)]
     a = baseline.labour.activation_rate_pct / 100.0
     s = service_inflow_rate(np.array([a]), lc.return_rate, lc.service_exit)
     seas = seasonal_inflow_persons(pdraws, lc)
@@ -209,13 +218,14 @@ def job_finding(A: np.ndarray, vacancies: np.ndarray, unemployed: np.ndarray, al
 # ------------------------------------------------------------------------------------- history
 @dataclass(frozen=True)
 class History:
-    """A deterministic run over the 12 months to the as-of month, from the 6/2021 figures.
+    """A deterministic run over the 12 months to the as-of month, from the figures of the month a year
+    before it (``labour.prev_year``; as of 6/2022: from 6/2021).
 
-    ``months`` (12,) are 2021-07 … 2022-06; arrays are per month: ``unemployed``, ``long_term``,
+    ``months`` (12,) are the 12 months to the as-of month (as of 6/2022: 2021-07 … 2022-06); arrays are per month: ``unemployed``, ``long_term``,
     ``services``, ``activation`` (target share), ``hire_hazard`` (per-ψ job finding without the season
     factor), ``new_long_term`` (people reaching
-    12 months), ``exits_to_work``. ``U_end`` / ``S_end`` are the as-of state, rescaled to the
-    report's 7 848 unemployed, 3 848 long-term and 24.2 % activation.
+    12 months), ``exits_to_work``. ``U_end`` / ``S_end`` are the as-of state, rescaled to the as-of
+    figures (6/2022: the report's 7 848 unemployed, 3 848 long-term and 24.2 % activation).
     """
 
     months: np.ndarray
@@ -255,23 +265,27 @@ def split_rescale(shape: np.ndarray, short_total: float, long_total: float) -> n
 
 
 def run_history(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants | None = None) -> History:
-    """Run the central model from 6/2021 to the as-of month with the observed vacancies and activation."""
+    """Run the central model from ``labour.prev_year`` (a year before the as-of month) to the as-of
+    month with the observed vacancies and activation (only figures up to the as-of month are read)."""
     lc = lc or constants(baseline, pdraws)
     lab = baseline.labour
     prev = lab.prev_year
     start = parse_month(prev.month)
     as_of = baseline.as_of
     months = np.arange(start + 1, as_of + 1, dtype="datetime64[M]")
-    # vacancies: the two June figures, linear between (the seasonal probe that fits the season takes
+    # vacancies: the figures a year apart, linear between (the seasonal probe that fits the season takes
     # the forecast's vacancy season; here the hire season absorbs it, as the levels were fitted so)
     vac = _interp_points(months, {prev.month: prev.vacancies, lab.as_of: lab.vacancies})
-    act_points = {p.month: p.activation_rate_pct for p in lab.history if p.activation_rate_pct is not None}
+    act_points = {p.month: p.activation_rate_pct for p in lab.history
+                  if p.activation_rate_pct is not None and parse_month(p.month) <= as_of}
+    act_points.setdefault(prev.month, prev.activation_rate_pct)
+    act_points.setdefault(lab.as_of, lab.activation_rate_pct)
     act = _interp_points(months, act_points) / 100.0
     A = float(pdraws.scalar("labour.matching_efficiency")[0])
     inflow0 = float(pdraws.scalar("labour.inflow_persons_per_month")[0])
     moy = month_of_year(months)
 
-    # the 6/2021 stock: steady-state shape at 6/2021's hazards, scaled to its short- and long-term counts
+    # the start stock (6/2021 as of 6/2022): steady-state shape at its hazards, scaled to its short- and long-term counts
     f0 = min(job_finding(A, prev.vacancies, prev.unemployed, lc.alpha, 1.0), MAX_EXIT / (1.0 + lc.kappa))
     s0 = service_inflow_rate(prev.activation_rate_pct / 100.0, lc.return_rate, lc.service_exit)
     shape = steady_shape(f0 * lc.psi * (1.0 + lc.kappa), float(s0), lc.return_rate, lc.service_exit)
@@ -311,12 +325,12 @@ def vacancy_drift(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> np
 
 def vacancies(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
               shock_mult: np.ndarray, cycle: np.ndarray | float = 0.0) -> np.ndarray:
-    """(P|1, months) open vacancies: June 2022 level × season × drift × multipliers × exp(AR(1) noise
+    """(P|1, months) open vacancies: the as-of level (6/2022: 2 119) × season × drift × multipliers × exp(AR(1) noise
     − loading × business cycle) + shocks."""
     loading = float(pdraws.scalar("labour.cycle_vacancy_loading")[0])
     v0 = baseline.labour.vacancies
     shape = pdraws.series("labour.seasonal_vacancy_shape")
-    season = shape[grid.month_of_year] / shape[JUNE]
+    season = shape[grid.month_of_year] / shape[as_of_month_index(baseline)]
     trend = vacancy_drift(baseline, pdraws, grid)
     sd = float(pdraws.scalar("labour.vacancy_noise_sd")[0])
     ar = float(pdraws.scalar("labour.vacancy_noise_ar")[0])

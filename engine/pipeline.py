@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
 from engine.model.ledger import forecast_ledger
 from engine.load.parameters import Parameters
 from engine.model.paths import run
-from engine.results.result import Result
+from engine.results.result import CHUNK_PATHS, ChunkedResult, Result
 from engine.load.scenario import Scenario
 from engine.model.shocks import compile_shocks
 
@@ -99,8 +99,12 @@ def _check_run_args(draws, seed) -> None:
 
 
 def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int = 0,
-             params: Parameters | None = None) -> Result:
+             params: Parameters | None = None) -> Result | ChunkedResult:
     """Forecast ``draws`` paths of the scenario. ``draws=1`` is the central path (medians, no noise).
+
+    Up to :data:`CHUNK_PATHS` paths the :class:`Result` holds every path; a bigger run goes in chunks
+    (:func:`simulate_chunks`) and returns a :class:`ChunkedResult`: its three tables only, the same
+    percentiles as one run would give (exact), so memory stays bounded at any path count.
 
     The same (baseline, scenario, draws, seed) gives bit-identical results; every uncertain parameter
     draws from its own seeded stream, so scenarios run with one seed share their random numbers.
@@ -109,8 +113,33 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     draws, seed = int(draws), int(seed)
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
+    if draws > CHUNK_PATHS:
+        return ChunkedResult.collect(simulate_chunks(baseline, scenario, draws, seed, params))
+    return _simulate(baseline, scenario, scenario.parameters(params).sample(grid, draws, seed), grid)
+
+
+def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: int, params: Parameters | None = None,
+                    chunk_paths: int | None = None) -> Iterator[Result]:
+    """The run :func:`simulate` makes of ``draws`` paths, as :class:`Result` chunks of ``chunk_paths``
+    (:data:`CHUNK_PATHS`) paths in path order: path i of the run is path i − offset of its chunk, the
+    same numbers bit for bit (each path's draws depend only on the seed and its index; nothing in the
+    model is summed across paths). Chunks hold the "booked above forecast" driver for every unit (zeros
+    where nothing was raised) so that their tables have the same rows."""
+    _check_run_args(draws, seed)
+    chunk = int(chunk_paths or CHUNK_PATHS)
+    if chunk % 2:  # the ledger's antithetic pairs (2k, 2k+1) must not straddle two chunks
+        raise ValueError("chunk_paths must be even")
+    grid = grid_for(baseline, scenario)
     params = scenario.parameters(params)
-    pdraws = params.sample(grid, draws, seed)
+    streams: dict = {}
+    for offset in range(0, draws, chunk):
+        n = min(chunk, draws - offset)
+        yield _simulate(baseline, scenario, params.sample(grid, n, seed, offset=offset, total=draws, streams=streams),
+                        grid, all_floor_drivers=True)
+
+
+def _simulate(baseline: Baseline, scenario: Scenario, pdraws, grid: MonthGrid, all_floor_drivers: bool = False) -> Result:
+    draws, seed = pdraws.draws, pdraws.seed
     shocks = compile_shocks(scenario, baseline, pdraws, grid)
     prep = prepare(baseline, pdraws, grid, shocks)
     arr = run(prep.inputs, draws)
@@ -124,7 +153,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     del prep  # the month loop's inputs, (P, T) arrays, are done with
     cost = tmt.cost(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, grid, start, baseline.budget_year,
                     baseline.tmt.closing_prev_keur)
-    ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger)
+    ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger, all_floor_drivers=all_floor_drivers)
     check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,
                   labour=labour)
@@ -194,5 +223,5 @@ def check_central(baseline: Baseline, scenario: Scenario, params: Parameters | N
     simulate(baseline, scenario, draws=1, seed=0, params=params)
 
 
-__all__ = ["simulate", "grid_for", "check_central", "check_memory", "check_outputs", "estimate_memory_bytes",
+__all__ = ["simulate", "simulate_chunks", "CHUNK_PATHS", "grid_for", "check_central", "check_memory", "check_outputs", "estimate_memory_bytes",
            "LONG_TERM_MONTHS"]

@@ -21,21 +21,27 @@ from engine.model.shocks import compile_shocks
 
 MAX_DRAWS = 1_000_000
 
-# Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × draws × grid months.
+# Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × paths held at once × grid
+# months, and for a run in chunks (more than CHUNK_PATHS paths, which are then held at once) also
+# CHUNKED_PER_PATH_MONTH × draws × grid months, what the chunks' tables keep of every path (the paths
+# inside the percentile brackets, engine.results.result._ChunkStats, and the allocator's slack).
 # Measured 2026-11-29 (numpy 2.4, pandas 3.1, numba, Python 3.11, Linux) as the peak RSS (VmHWM) of
-# `ennuste run scenarios/baseline.toml --jobs 1 --quiet` on its 84-month grid, with the compiled kernel
-# and issue 13's model: 296 MiB at 1 draw, 644 MiB at 20 000, 1 161 MiB at 50 000, 1 998 MiB at 100 000:
-# 17.2 kB per path (205 bytes per path-month) on about 300 MiB (numba's import among it); rounded up
-# here.
+# `benchmarks/peak_rss.py` (simulate + the three tables) on baseline's 84-month grid: 296 MiB at
+# 1 draw, 644 MiB at 20 000, 716 MiB at 25 000 (205 bytes per path-month on about 300 MiB, numba's
+# import among it); in chunks of 25 000: 935 MiB at 100 000, 2 570 MiB at 1 000 000 (23 bytes per path-month kept).
+# Rounded up here.
 # Re-measure when the kernel changes what a run keeps.
 MEMORY_BASE_BYTES = 320 * 2**20
 MEMORY_BYTES_PER_PATH_MONTH = 215
+MEMORY_CHUNKED_BYTES_PER_PATH_MONTH = 25
 
 
 def estimate_memory_bytes(draws: int, months: Sequence[int], extra_bytes: int = 0) -> int:
     """Peak memory of runs of ``draws`` paths on grids of ``months`` months each, all at once (one
     process each), plus ``extra_bytes`` kept elsewhere."""
-    return sum(MEMORY_BASE_BYTES + MEMORY_BYTES_PER_PATH_MONTH * draws * m for m in months) + extra_bytes
+    kept = MEMORY_CHUNKED_BYTES_PER_PATH_MONTH * draws if draws > CHUNK_PATHS else 0
+    return sum(MEMORY_BASE_BYTES + (MEMORY_BYTES_PER_PATH_MONTH * min(draws, CHUNK_PATHS) + kept) * m
+               for m in months) + extra_bytes
 
 
 def available_memory_bytes() -> tuple[int, str] | None:
@@ -75,8 +81,14 @@ def check_memory(draws: int, months: Sequence[int], extra_bytes: int = 0) -> Non
     have = available_memory_bytes()
     if have is None or need <= have[0]:
         return
-    per_path = estimate_memory_bytes(1, months, extra_bytes // max(draws, 1)) - len(months) * MEMORY_BASE_BYTES
-    fits = max(0, (have[0] - len(months) * MEMORY_BASE_BYTES) // max(per_path, 1))
+    extra_per_path = extra_bytes // max(draws, 1)
+    fits, top = 0, draws  # the most paths that fit (the estimate grows with the paths): bisection
+    while fits < top:
+        mid = (fits + top + 1) // 2
+        if estimate_memory_bytes(mid, months, extra_per_path * mid) <= have[0]:
+            fits = mid
+        else:
+            top = mid - 1
     fits -= fits % 10 ** max(len(str(fits)) - 2, 0)  # two significant digits, rounded down
     at_once = f" in {len(months)} processes at once" if len(months) > 1 else ""
     hint = f"use --draws {fits} or fewer" if fits >= 1 else "free some memory"

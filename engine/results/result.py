@@ -96,6 +96,7 @@ def summarise(values: np.ndarray) -> np.ndarray:
 
 SUMMARISE_THREADS = 2  # the machines this runs on have 2 cores (and the month kernel uses both too)
 SUMMARISE_THREADED_VALUES = 4_000_000  # below this a thread costs more than it saves
+SUMMARISE_TOGETHER_BYTES = 32 * 2**20  # a table's blocks go to summarise in one call up to this size
 
 
 def _summarise_spans(x: np.ndarray, out: np.ndarray, plan, spans) -> None:
@@ -130,8 +131,17 @@ class _Rows:
         self.blocks.append(values)
 
     def frame(self, key_columns: Sequence[str]) -> pd.DataFrame:
-        # a block the same on every path (one row) needs no sort: all four statistics are its value
-        stats = np.concatenate([np.repeat(b.T, 4, axis=1) if b.shape[0] == 1 else summarise(b) for b in self.blocks])
+        # a block the same on every path (one row) needs no sort: all four statistics are its value; the
+        # others go to summarise together while they are small (one call, not one per block: the app's
+        # 1 000 paths), one block at a time when big (no copy of them all)
+        paths = [b for b in self.blocks if b.shape[0] > 1]
+        if paths and sum(b.size for b in paths) * 8 <= SUMMARISE_TOGETHER_BYTES:
+            together = iter(summarise(np.concatenate(paths, axis=1)).reshape(-1, 1, 4))
+            per_column = [np.concatenate([next(together) for _ in range(b.shape[1])]) if b.shape[0] > 1 else None
+                          for b in self.blocks]
+        else:
+            per_column = [summarise(b) if b.shape[0] > 1 else None for b in self.blocks]
+        stats = np.concatenate([np.repeat(b.T, 4, axis=1) if s is None else s for b, s in zip(self.blocks, per_column)])
         df = pd.DataFrame(self.keys, columns=list(key_columns))
         for j, c in enumerate(STAT_COLUMNS):
             df[c] = stats[:, j]
@@ -231,7 +241,8 @@ class Result:
     def _forecast_months(self) -> tuple[slice, list[str]]:
         """The months after the as-of month to the horizon (a slice keeps every series a view), as labels."""
         idx = np.flatnonzero(self.ledger.forecast_months)
-        return slice(idx[0], idx[-1] + 1), [self.grid.labels()[i] for i in idx]
+        labels = self.grid.labels()  # once: a list of every grid month
+        return slice(idx[0], idx[-1] + 1), [labels[i] for i in idx]
 
     def margin_ytd(self) -> pd.DataFrame:
         """The ``margin_ytd_keur`` rows of :meth:`monthly` alone (for a chart that needs nothing else)."""

@@ -397,10 +397,15 @@ class ParamDraws:
 
     def scalar(self, name: str) -> np.ndarray:
         """(draws or 1,) value of an undated number parameter."""
-        d = self.params[name]
-        if len(d.value) != 1 or d.value[0].start is not None or d.value[0].end is not None:
-            raise ValueError(f"{name} is dated; use monthly()")
-        return self._draw(name, 0, d.value[0].value)
+        key = ("s", name)
+        if key not in self._cache:  # a run reads some parameters many times: draw (inverse CDF) once
+            d = self.params[name]
+            if len(d.value) != 1 or d.value[0].start is not None or d.value[0].end is not None:
+                raise ValueError(f"{name} is dated; use monthly()")
+            v = self._draw(name, 0, d.value[0].value)
+            v.flags.writeable = False  # shared by every caller
+            self._cache[key] = v
+        return self._cache[key]
 
     def choice(self, name: str) -> np.ndarray:
         """(months,) the choice in force at each grid month."""

@@ -142,10 +142,16 @@ class _Rows:
         else:
             per_column = [summarise(b) if b.shape[0] > 1 else None for b in self.blocks]
         stats = np.concatenate([np.repeat(b.T, 4, axis=1) if s is None else s for b, s in zip(self.blocks, per_column)])
-        df = pd.DataFrame(self.keys, columns=list(key_columns))
-        for j, c in enumerate(STAT_COLUMNS):
-            df[c] = stats[:, j]
-        return df
+        return _frame(self.keys, key_columns, stats)
+
+
+def _frame(keys: list[tuple], key_columns: Sequence[str], stats: np.ndarray) -> pd.DataFrame:
+    """The table: key columns from ``keys`` (a tuple per row), then mean, p10, p50, p90 from ``stats``
+    (rows, 4); built in one call (a column added at a time cost the app ~2 ms each)."""
+    frame = pd.DataFrame(keys, columns=list(key_columns))
+    cols = {c: frame[c] for c in key_columns}
+    cols.update({c: stats[:, j] for j, c in enumerate(STAT_COLUMNS)})
+    return pd.DataFrame(cols, index=frame.index, copy=False)
 
 
 YEAR_END_KEYS = ("scenario", "year", "unit", "measure")
@@ -443,10 +449,7 @@ class _ChunkRows:
                 keep.append(v != 0)
         stats, keep = np.concatenate(stats), np.concatenate(keep)
         rows = [i for i, key in enumerate(self.keys) if keep[i] or drop_zero is None or not drop_zero(key)]
-        df = pd.DataFrame([self.keys[i] for i in rows], columns=list(key_columns))
-        for j, c in enumerate(STAT_COLUMNS):
-            df[c] = stats[rows, j]
-        return df
+        return _frame([self.keys[i] for i in rows], key_columns, stats[rows])
 
 
 CHUNK_PATHS = 25_000  # paths a run holds in memory at once; bigger runs go in chunks (engine.pipeline)

@@ -59,7 +59,7 @@ def varying_series(tables) -> int:
 
 
 def forecast_months(result) -> int:
-    return int(np.asarray(result.ledger.forecast_months).sum())
+    return int(result.monthly().month.nunique())  # a run in chunks keeps no ledger, only its tables
 
 
 # ---------------------------------------------------------------------------------------------- memory

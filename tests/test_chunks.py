@@ -33,15 +33,17 @@ def test_chunked_run_equals_one_run(baseline, name):
     _same_tables(full, chunked)
 
 
-def test_chunks_keep_a_driver_only_some_paths_have(baseline, tmp_path):
-    # "booked above forecast" (elinvoima sales budget 276 k€ < booked 605 k€, test_controller) is raised on
-    # the paths whose unbooked part falls low enough: a chunk that has none must not lose the row
+def test_chunks_name_the_floor_driver_only_where_one_run_does(baseline, tmp_path):
+    # "booked above forecast": elinvoima's sales (budget 276 k€ < booked 605 k€, test_controller) are raised
+    # on the paths; tyollisyys has nothing raised. Every chunk names the driver for both units (so their rows
+    # match) and the table keeps it only where one unchunked run has it: elinvoima, not tyollisyys
     path = tmp_path / "plain.toml"
     path.write_text('name = "plain"\n[settings]\nestimator = "report"\nhorizon_end = "2023-12"\n')
     sc = engine.load_scenario(path)
     full = engine.simulate(baseline, sc, draws=2000, seed=3)
     chunked = ChunkedResult.collect(simulate_chunks(baseline, sc, 2000, 3, chunk_paths=400))
-    assert (full.deviations().driver == "booked_above_forecast").any()
+    floor = full.deviations().query("driver == 'booked_above_forecast'")
+    assert set(floor.unit) == {"elinvoima"}
     _same_tables(full, chunked)
 
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # (indent, label, [(module file suffix, function name), ...]): cumulative time summed over the functions;
 # None: what the level-0 row above leaves after its level-1 rows
 STAGES = [
-    (0, "simulate", [("engine/pipeline.py", "simulate")]),
+    (0, "simulate", [("engine/pipeline.py", "_simulate")]),
     (1, "random draws (generators + ppf)", [("engine/load/parameters.py", "uniforms"), ("engine/load/parameters.py", "normals"),
                                             ("engine/common/distributions.py", "ppf")]),
     (1, "shocks (compile_shocks)", [("engine/model/shocks.py", "compile_shocks")]),
@@ -56,6 +56,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.toml"))
     ap.add_argument("--top", type=int, default=20, help="also print the N functions with most own time")
+    ap.add_argument("--chunked", action="store_true",
+                    help="profile engine.simulate as a caller gets it: above 25 000 paths in chunks, the tables "
+                         "built chunk by chunk (default: all paths in one chunk, so the stages compare across runs)")
     args = ap.parse_args(argv)
 
     import engine
@@ -64,7 +67,12 @@ def main(argv=None) -> int:
     engine.simulate(baseline, scenario, draws=10, seed=args.seed).monthly()  # imports, caches, kernel compile
     prof = cProfile.Profile()
     prof.enable()
-    result = engine.simulate(baseline, scenario, draws=args.draws, seed=args.seed)
+    if args.chunked:
+        result = engine.simulate(baseline, scenario, draws=args.draws, seed=args.seed)
+    else:
+        from engine.pipeline import simulate_chunks
+
+        result = next(simulate_chunks(baseline, scenario, args.draws, args.seed, chunk_paths=args.draws + args.draws % 2))
     result.year_end(), result.monthly(), result.deviations()
     prof.disable()
     stats = pstats.Stats(prof)

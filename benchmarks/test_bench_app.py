@@ -6,7 +6,10 @@ Targets (2-core reference machine), recorded in ``extra_info``, never asserted:
   hit) median ≤ 150 ms;
 * ``app_first_run_s``: the first run of a new AppTest with empty Streamlit caches ≤ 1.5 s (the engine
   and Streamlit already imported, as in a running server; importing them is about 2 s more, once
-  per process).
+  per process);
+* ``app_first_paint_s`` ≤ 3 s / ``app_second_visit_s`` ≤ 1 s: in headless Chromium, from the request to
+  the 13 KPI cards on a fresh ``streamlit run`` server / for a second visitor of the same server
+  (benchmarks/first_paint.py; Debian's chromium and chromium-driver, else "not measured").
 
 Each benchmark asserts that the page computed what it shows (13 KPI cards, no exception; the KPI
 is back to its value when the slider is), so it cannot time nothing.
@@ -73,3 +76,27 @@ def test_app_rerun_after_slider_change(benchmark, suite):
     suite.record(benchmark, "app_rerun_ms", ms, what="AppTest rerun after a slider change, median", unit="ms",
                  limit=RERUN_TARGET_MS, draws=DEFAULT_DRAWS,
                  min_ms=suite.seconds(benchmark, "min") * 1000, max_ms=suite.seconds(benchmark, "max") * 1000)
+
+
+@pytest.mark.benchmark(group="app")
+def test_app_first_paint(benchmark, suite):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = {}
+    if Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists():
+        def paint():
+            done = subprocess.run([sys.executable, str(suite.root / "benchmarks" / "first_paint.py")],
+                                  capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-2000:]
+            out.update(json.loads(done.stdout.strip().splitlines()[-1]))
+
+        benchmark.pedantic(paint, rounds=1)
+        assert 0 < out["fresh_s"] <= out["fresh_chart_s"]
+    note = "" if out else "no headless Chromium (apt-get install -y chromium chromium-driver)"
+    suite.record(benchmark, "app_first_paint_s", out.get("fresh_s"), limit=3.0, note=note,
+                 what="headless Chromium, fresh server: request to the 13 KPI cards", **out)
+    suite.record(benchmark, "app_second_visit_s", out.get("second_s"), limit=1.0, note=note,
+                 what="headless Chromium, a second visitor of the same server: request to the KPI cards")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -15,27 +15,33 @@ from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
 from engine.model.ledger import forecast_ledger
 from engine.load.parameters import Parameters
 from engine.model.paths import run
-from engine.results.result import Result
+from engine.results.result import CHUNK_PATHS, ChunkedResult, Result
 from engine.load.scenario import Scenario
 from engine.model.shocks import compile_shocks
 
 MAX_DRAWS = 1_000_000
 
-# Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × draws × grid months.
+# Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × paths held at once × grid
+# months, and for a run in chunks (more than CHUNK_PATHS paths, which are then held at once) also
+# CHUNKED_PER_PATH_MONTH × draws × grid months, what the chunks' tables keep of every path (the paths
+# inside the percentile brackets, engine.results.result._ChunkStats, and the allocator's slack).
 # Measured 2026-11-29 (numpy 2.4, pandas 3.1, numba, Python 3.11, Linux) as the peak RSS (VmHWM) of
-# `ennuste run scenarios/baseline.toml --jobs 1 --quiet` on its 84-month grid, with the compiled kernel
-# and issue 13's model: 296 MiB at 1 draw, 644 MiB at 20 000, 1 161 MiB at 50 000, 1 998 MiB at 100 000:
-# 17.2 kB per path (205 bytes per path-month) on about 300 MiB (numba's import among it); rounded up
-# here.
+# `benchmarks/peak_rss.py` (simulate + the three tables) on baseline's 84-month grid: 296 MiB at
+# 1 draw, 644 MiB at 20 000, 716 MiB at 25 000 (205 bytes per path-month on about 300 MiB, numba's
+# import among it); in chunks of 25 000: 935 MiB at 100 000, 2 570 MiB at 1 000 000 (23 bytes per path-month kept).
+# Rounded up here.
 # Re-measure when the kernel changes what a run keeps.
 MEMORY_BASE_BYTES = 320 * 2**20
 MEMORY_BYTES_PER_PATH_MONTH = 215
+MEMORY_CHUNKED_BYTES_PER_PATH_MONTH = 25
 
 
 def estimate_memory_bytes(draws: int, months: Sequence[int], extra_bytes: int = 0) -> int:
     """Peak memory of runs of ``draws`` paths on grids of ``months`` months each, all at once (one
     process each), plus ``extra_bytes`` kept elsewhere."""
-    return sum(MEMORY_BASE_BYTES + MEMORY_BYTES_PER_PATH_MONTH * draws * m for m in months) + extra_bytes
+    kept = MEMORY_CHUNKED_BYTES_PER_PATH_MONTH * draws if draws > CHUNK_PATHS else 0
+    return sum(MEMORY_BASE_BYTES + (MEMORY_BYTES_PER_PATH_MONTH * min(draws, CHUNK_PATHS) + kept) * m
+               for m in months) + extra_bytes
 
 
 def available_memory_bytes() -> tuple[int, str] | None:
@@ -75,8 +81,14 @@ def check_memory(draws: int, months: Sequence[int], extra_bytes: int = 0) -> Non
     have = available_memory_bytes()
     if have is None or need <= have[0]:
         return
-    per_path = estimate_memory_bytes(1, months, extra_bytes // max(draws, 1)) - len(months) * MEMORY_BASE_BYTES
-    fits = max(0, (have[0] - len(months) * MEMORY_BASE_BYTES) // max(per_path, 1))
+    extra_per_path = extra_bytes // max(draws, 1)
+    fits, top = 0, draws  # the most paths that fit (the estimate grows with the paths): bisection
+    while fits < top:
+        mid = (fits + top + 1) // 2
+        if estimate_memory_bytes(mid, months, extra_per_path * mid) <= have[0]:
+            fits = mid
+        else:
+            top = mid - 1
     fits -= fits % 10 ** max(len(str(fits)) - 2, 0)  # two significant digits, rounded down
     at_once = f" in {len(months)} processes at once" if len(months) > 1 else ""
     hint = f"use --draws {fits} or fewer" if fits >= 1 else "free some memory"
@@ -99,8 +111,12 @@ def _check_run_args(draws, seed) -> None:
 
 
 def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int = 0,
-             params: Parameters | None = None) -> Result:
+             params: Parameters | None = None) -> Result | ChunkedResult:
     """Forecast ``draws`` paths of the scenario. ``draws=1`` is the central path (medians, no noise).
+
+    Up to :data:`CHUNK_PATHS` paths the :class:`Result` holds every path; a bigger run goes in chunks
+    (:func:`simulate_chunks`) and returns a :class:`ChunkedResult`: its three tables only, the same
+    percentiles as one run would give (exact), so memory stays bounded at any path count.
 
     The same (baseline, scenario, draws, seed) gives bit-identical results; every uncertain parameter
     draws from its own seeded stream, so scenarios run with one seed share their random numbers.
@@ -109,8 +125,33 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     draws, seed = int(draws), int(seed)
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
+    if draws > CHUNK_PATHS:
+        return ChunkedResult.collect(simulate_chunks(baseline, scenario, draws, seed, params))
+    return _simulate(baseline, scenario, scenario.parameters(params).sample(grid, draws, seed), grid)
+
+
+def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: int, params: Parameters | None = None,
+                    chunk_paths: int | None = None) -> Iterator[Result]:
+    """The run :func:`simulate` makes of ``draws`` paths, as :class:`Result` chunks of ``chunk_paths``
+    (:data:`CHUNK_PATHS`) paths in path order: path i of the run is path i − offset of its chunk, the
+    same numbers bit for bit (each path's draws depend only on the seed and its index; nothing in the
+    model is summed across paths). Chunks hold the "booked above forecast" driver for every unit (zeros
+    where nothing was raised) so that their tables have the same rows."""
+    _check_run_args(draws, seed)
+    chunk = int(chunk_paths or CHUNK_PATHS)
+    if chunk % 2:  # the ledger's antithetic pairs (2k, 2k+1) must not straddle two chunks
+        raise ValueError("chunk_paths must be even")
+    grid = grid_for(baseline, scenario)
     params = scenario.parameters(params)
-    pdraws = params.sample(grid, draws, seed)
+    streams: dict = {}
+    for offset in range(0, draws, chunk):
+        n = min(chunk, draws - offset)
+        yield _simulate(baseline, scenario, params.sample(grid, n, seed, offset=offset, total=draws, streams=streams),
+                        grid, all_floor_drivers=True)
+
+
+def _simulate(baseline: Baseline, scenario: Scenario, pdraws, grid: MonthGrid, all_floor_drivers: bool = False) -> Result:
+    draws, seed = pdraws.draws, pdraws.seed
     shocks = compile_shocks(scenario, baseline, pdraws, grid)
     prep = prepare(baseline, pdraws, grid, shocks)
     arr = run(prep.inputs, draws)
@@ -124,7 +165,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     del prep  # the month loop's inputs, (P, T) arrays, are done with
     cost = tmt.cost(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, grid, start, baseline.budget_year,
                     baseline.tmt.closing_prev_keur)
-    ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger)
+    ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger, all_floor_drivers=all_floor_drivers)
     check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,
                   labour=labour)
@@ -194,5 +235,5 @@ def check_central(baseline: Baseline, scenario: Scenario, params: Parameters | N
     simulate(baseline, scenario, draws=1, seed=0, params=params)
 
 
-__all__ = ["simulate", "grid_for", "check_central", "check_memory", "check_outputs", "estimate_memory_bytes",
+__all__ = ["simulate", "simulate_chunks", "CHUNK_PATHS", "grid_for", "check_central", "check_memory", "check_outputs", "estimate_memory_bytes",
            "LONG_TERM_MONTHS"]

@@ -170,32 +170,37 @@ def test_parent_watch_stops_workers_without_the_death_signal(tmp_path):
 GIB = 2**30
 
 
-def test_a_million_draws_fit_alone_but_not_two_at_once_on_the_review_machine(monkeypatch, capsys, baseline):
-    """The review's machine: 24 GiB; one 1 000 000-draw run peaked at 17.4 GB, two at once would not
-    fit. Refused up front with what it needs and what there is; nothing started."""
-    monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (24 * GIB, "MemAvailable in /proc/meminfo"))
+def test_a_million_draws_fit_alone_but_not_two_at_once(monkeypatch, capsys, baseline):
+    """With 6 GiB available: one 1 000 000-draw run goes in chunks of 25 000 paths and peaked at 2.6 GB
+    (benchmarks/peak_rss.py, 2026-11-29; 17.4 GB before the chunks), two at once with the key measures
+    the batch keeps of every path would not fit. Refused up front with what it needs and what there is;
+    nothing started."""
+    monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (6 * GIB, "MemAvailable in /proc/meminfo"))
     monkeypatch.setattr(batch, "run_batch", lambda *a, **k: pytest.fail("started a run that does not fit"))
     one = pipeline.estimate_memory_bytes(1_000_000, [84])
-    assert one / 1e9 == pytest.approx(17.4, abs=1.0)  # GB, the review's measured peak
+    assert one / 2**20 == pytest.approx(2570, rel=0.1)  # MiB, the measured peak (the estimate is rounded up)
     assert main(["run", FAZER, REFUGEES, "--draws", "1000000", "--jobs", "2", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
-    assert "1000000 paths × 84 months in 2 processes at once need about 3" in err  # ~38 GB
-    assert "this machine has 25.8 GB available (MemAvailable in /proc/meminfo)" in err
+    # 2 × 2.9 GB of runs + 1e6 paths × 11 key measures × 8 B × (7 + 7 + 7 + 7) years kept by the main
+    # process (the two files and the baseline they are compared with, one of them twice while unpickling)
+    assert "1000000 paths × 84 months in 2 processes at once need about 8.2 GB" in err
+    assert "this machine has 6.4 GB available (MemAvailable in /proc/meminfo)" in err
     assert "--jobs" in err
-    # one at a time fits (~18 GB of 25.8): the check lets it through
+    # one at a time fits (2.9 + 1.2 GB of 6.4): the check lets it through
     batch.check_memory(baseline, [load_scenario(FAZER)], 1_000_000, 1)
 
 
 def test_simulate_refuses_a_run_bigger_than_memory(monkeypatch, baseline, baseline_scenario):
-    """The API checks too: 100 000 draws need ~2.1 GB (engine/pipeline.py's measured line); with 1 GB available
-    it is refused by name."""
+    """The API checks too: 100 000 draws need ~1.0 GB (engine/pipeline.py's measured line: 25 000 paths
+    at once plus what the chunks keep of every path); with 0.5 GiB available it is refused by name, and
+    the hint is the most draws whose estimate fits: 320 MiB + 215 B × 84 × d ≤ 0.5 GiB, d ≤ 11 158."""
     from engine import UserError
     from engine import simulate
 
-    monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (1 * GIB, "physical memory"))
-    with pytest.raises(UserError, match=r"field 'draws': 100000 paths × 84 months need about 2\.1 GB.*"
-                                        r"1\.1 GB available \(physical memory\); use --draws 40000 or fewer"):
+    monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (GIB // 2, "physical memory"))
+    with pytest.raises(UserError, match=r"field 'draws': 100000 paths × 84 months need about 1\.0 GB.*"
+                                        r"0\.5 GB available \(physical memory\); use --draws 11000 or fewer"):
         simulate(baseline, baseline_scenario, draws=100_000)
 
 

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from engine.load.baseline import load_baseline
-from engine.results.result import summarise
+from engine.results.result import CHUNK_PATHS, ChunkedResult, summarise
 from engine.load.scenario import Scenario, load_scenario
 from engine.pipeline import check_memory as check_run_memory
-from engine.pipeline import grid_for, simulate
+from engine.pipeline import grid_for, simulate, simulate_chunks
 
 KEY_MEASURES = (
     ("elinvoima", "margin_keur"), ("tyollisyys", "margin_keur"), ("etp", "margin_keur"),
@@ -61,9 +61,16 @@ def _key_paths(result) -> np.ndarray:
 
 
 def run_one(path: str, draws: int, seed: int) -> ScenarioOutput:
-    result = simulate(load_baseline(), load_scenario(path), draws=draws, seed=seed)
+    if draws > CHUNK_PATHS:  # in chunks (bounded memory): the tables, and the key measures of every path
+        keys: list[np.ndarray] = []
+        result = ChunkedResult.collect(simulate_chunks(load_baseline(), load_scenario(path), draws, seed),
+                                       each=lambda part: keys.append(_key_paths(part)))
+        key_paths = np.concatenate(keys)
+    else:
+        result = simulate(load_baseline(), load_scenario(path), draws=draws, seed=seed)
+        key_paths = _key_paths(result)
     tables = {"year_end": result.year_end(), "monthly": result.monthly(), "deviations": result.deviations()}
-    return ScenarioOutput(result.scenario.id, tables, result.years, _key_paths(result))
+    return ScenarioOutput(result.scenario.id, tables, result.years, key_paths)
 
 
 def comparison(outputs: list[ScenarioOutput], baseline_id: str) -> pd.DataFrame:

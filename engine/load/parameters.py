@@ -275,8 +275,12 @@ class Parameters:
             defs[name] = replace(defs[name], value=_resolve(v, defs[name], override=False))
         return Parameters(defs, self.source_file)
 
-    def sample(self, grid: MonthGrid, draws: int, seed: int) -> "ParamDraws":
-        return ParamDraws(self, grid, draws, seed)
+    def sample(self, grid: MonthGrid, draws: int, seed: int, offset: int = 0, total: int = 0,
+               streams: dict | None = None) -> "ParamDraws":
+        """Draws for ``draws`` paths; with ``offset``/``total`` the paths ``offset … offset+draws−1`` of a
+        run of ``total`` (a chunk: see :class:`ParamDraws`)."""
+        return ParamDraws(self, grid, draws, seed, offset=offset, total=total,
+                          _streams={} if streams is None else streams)
 
 
 @lru_cache(maxsize=1)
@@ -313,6 +317,12 @@ class ParamDraws:
 
     ``draws == 1`` is the *central path*: every distribution at its median and no noise.
     Arrays are shaped to broadcast against ``(draws, months)``.
+
+    A chunk of a bigger run (``offset`` its first path's index in the run, ``total`` the run's paths)
+    draws exactly the numbers those paths get in one unchunked run: path i's uniform is the i-th number
+    of its key's stream (the stream is advanced past the earlier paths), and path i's row of normals
+    the i-th row (normals are not a fixed count of the stream's numbers, so each chunk continues from
+    the state the chunk before it left in ``_streams``, shared by the run's chunks; run them in order).
     """
 
     params: Parameters
@@ -320,22 +330,39 @@ class ParamDraws:
     draws: int
     seed: int
     _cache: dict = field(default_factory=dict)
+    offset: int = 0
+    total: int = 0  # 0: this is the whole run
+    _streams: dict = field(default_factory=dict)  # (key, months, path index) -> the normals' stream state there
 
     @property
     def central(self) -> bool:
-        return self.draws == 1
+        return (self.total or self.draws) == 1
 
     def uniforms(self, key: str) -> np.ndarray:
         """(draws,) uniforms for the uncertain entry ``key``; 0.5 on the central path."""
         if self.central:
             return np.full(1, 0.5)
-        return _stream(self.seed, key).random(self.draws)
+        g = _stream(self.seed, key)
+        if self.offset:
+            g.bit_generator.advance(self.offset)  # one 64-bit output per double
+        return g.random(self.draws)
 
     def normals(self, key: str, months: int) -> np.ndarray:
         """(draws, months) standard normals for a noise process; zeros on the central path."""
         if self.central:
             return np.zeros((1, months))
-        return _stream(self.seed, "noise:" + key).standard_normal((self.draws, months))
+        g = _stream(self.seed, "noise:" + key)
+        if self.offset:
+            state = self._streams.get((key, months, self.offset))
+            if state is not None:
+                g.bit_generator.state = state
+            else:  # chunks out of order: draw the earlier paths' rows and drop them
+                for a in range(0, self.offset, 10_000):
+                    g.standard_normal((min(10_000, self.offset - a), months))
+        out = g.standard_normal((self.draws, months))
+        if self.total:
+            self._streams[(key, months, self.offset + self.draws)] = g.bit_generator.state
+        return out
 
     def _draw(self, name: str, i: int, value: Any) -> np.ndarray:
         if isinstance(value, Distribution):
@@ -370,10 +397,15 @@ class ParamDraws:
 
     def scalar(self, name: str) -> np.ndarray:
         """(draws or 1,) value of an undated number parameter."""
-        d = self.params[name]
-        if len(d.value) != 1 or d.value[0].start is not None or d.value[0].end is not None:
-            raise ValueError(f"{name} is dated; use monthly()")
-        return self._draw(name, 0, d.value[0].value)
+        key = ("s", name)
+        if key not in self._cache:  # a run reads some parameters many times: draw (inverse CDF) once
+            d = self.params[name]
+            if len(d.value) != 1 or d.value[0].start is not None or d.value[0].end is not None:
+                raise ValueError(f"{name} is dated; use monthly()")
+            v = self._draw(name, 0, d.value[0].value)
+            v.flags.writeable = False  # shared by every caller
+            self._cache[key] = v
+        return self._cache[key]
 
     def choice(self, name: str) -> np.ndarray:
         """(months,) the choice in force at each grid month."""

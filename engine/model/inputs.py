@@ -37,9 +37,13 @@ def arrivals_survival(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstant
     return tmt.cohort_survival(hazard, n)
 
 
-def amount_eur(pdraws: ParamDraws) -> np.ndarray:
-    """(P|1, T) € per billed weekday before the municipal share: rate × child increases × amount factor."""
-    return pdraws.monthly("tmt.daily_rate_eur") * pdraws.monthly("tmt.child_increase_factor") * pdraws.monthly("tmt.amount_factor")
+def amount_eur(pdraws: ParamDraws, index=np.s_[:, :]) -> np.ndarray:
+    """(P|1, T) € per billed weekday before the municipal share: rate × child increases × amount factor.
+
+    ``index`` picks paths and months before multiplying (the same products, so the same bits as slicing
+    the whole (P, T) result): the first half-year needs one row of it."""
+    return (pdraws.monthly("tmt.daily_rate_eur")[index] * pdraws.monthly("tmt.child_increase_factor")[index]
+            * pdraws.monthly("tmt.amount_factor")[index])
 
 
 def first_half(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, lc: LabourConstants, hist: History,
@@ -51,7 +55,7 @@ def first_half(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, lc: Labo
     ref = len(hist.months) - t0 - 1  # history index of December before the budget year
     psi_r = tmt.recipient_hazard_profile(lc.psi, float(pdraws.scalar("tmt.clock_offset_months")[0]))
     return tmt.first_half(
-        masses, amount_eur(pdraws)[0, :t0], grid.weekdays[:t0], hist.hire_hazard, hist.new_long_term, hist.activation,
+        masses, amount_eur(pdraws, np.s_[0, :t0]), grid.weekdays[:t0], hist.hire_hazard, hist.new_long_term, hist.activation,
         psi_r * float(pdraws.scalar("tmt.exit_level")[0]) * float(pdraws.params["tmt.exit_mult"].central_at(grid.months[0])),
         lc.kappa, lc.return_rate, lc.service_exit, pdraws.steps("tmt.steps.r2006"), ref, float(hist.new_long_term.mean()),
     )
@@ -72,10 +76,11 @@ def prepare(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shocks: Sho
               * np.exp(cycle) * pdraws.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
     # arrivals on the subsidy from day 1: their own cohorts (they leave the subsidy with unemployment);
     # those reaching 12 months must not enter the native recipients' stock a second time
+    amount = amount_eur(pdraws)
     surv = arrivals_survival(baseline, pdraws, lc, max(len(grid), labour.LONG_TERM_MONTHS + 1))
     act_now = baseline.labour.activation_rate_pct / 100.0
     arr_bands, arr_billed = tmt.cohort_cost(shocks.subsidy_entrants, surv, 1.0 - act_now, rules.share_R, rules.billed_R,
-                                            amount_eur(pdraws), grid.weekdays)
+                                            amount, grid.weekdays)
     L = labour.LONG_TERM_MONTHS
     reaching = np.pad(shocks.subsidy_entrants, ((0, 0), (L, 0)))[:, :len(grid)] * surv[L]
     inputs = Inputs(
@@ -93,7 +98,7 @@ def prepare(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shocks: Sho
         direct_hires=shocks.direct_hires, long_term_hires=shocks.long_term_hires, tmt_exits=shocks.tmt_exits,
         labour_force=pdraws.scalar("labour.labour_force_persons")[:, None] + shocks.labour_force,
         tmt_inflow_extra=shocks.tmt_inflow - start.inflow_ratio * reaching,
-        amount_eur=amount_eur(pdraws),
+        amount_eur=amount,
         share_R=rules.share_R, billed_R=rules.billed_R, services_billed=rules.services_billed,
         share_U=rules.share_U, billed_U=rules.billed_U,
     )

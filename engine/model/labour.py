@@ -318,9 +318,15 @@ def run_history(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants | No
 
 # ------------------------------------------------------------------------------------- forecast inputs
 def vacancy_drift(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> np.ndarray:
-    """(P|1, months) the vacancies' drift factor from the as-of month, (1 + drift/100)^years."""
-    years_from = (grid.months - baseline.as_of).astype(int) / 12.0
-    return (1.0 + pdraws.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+    """(P|1, months) the vacancies' drift factor from the as-of month, (1 + drift/100)^years.
+
+    Kept in ``pdraws``' cache (read-only: callers must not write into it): the vacancies and the inflow
+    level both need it, and a (P, T) power is one of the dearer steps of a run."""
+    key = ("vacancy_drift", baseline.as_of, grid.months[0], len(grid))
+    if key not in pdraws._cache:
+        years_from = (grid.months - baseline.as_of).astype(int) / 12.0
+        pdraws._cache[key] = (1.0 + pdraws.scalar("labour.vacancy_trend_pct_per_year")[:, None] / 100.0) ** np.maximum(years_from, 0.0)
+    return pdraws._cache[key]
 
 
 def vacancies(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,

@@ -185,7 +185,10 @@ def staff_htv_amount(baseline: Baseline, unit: str) -> float:
 
 
 def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, grid: MonthGrid, tmt: TmtCost,
-                    shock_effects=()) -> LedgerForecast:
+                    shock_effects=(), all_floor_drivers: bool = False) -> LedgerForecast:
+    """``all_floor_drivers``: name the "booked above forecast" driver for every unit even where no path
+    of these draws is raised (zeros), so that the chunks of one run have the same drivers
+    (engine.pipeline drops the driver again where no chunk raised anything)."""
     years = np.unique(grid.years)
     by = baseline.budget_year
     assert years[0] == by, "the month grid starts in January of the budget year"
@@ -265,11 +268,11 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
     actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
-    if short.any():
+    if short.any() or all_floor_drivers:
         lines[:, 0] += short
         floor_margin = margin_of(short)  # (draws, units)
         for u, unit in enumerate(UNITS):
-            if short[:, u].any():
+            if short[:, u].any() or all_floor_drivers:
                 drivers.append(Driver(FLOOR_DRIVER[0], FLOOR_DRIVER[1], FLOOR_DRIVER[2], unit, int(by),
                                       floor_margin[:, u].copy()))
 

@@ -332,6 +332,8 @@ def cohort_cost(entrants: np.ndarray, survival: np.ndarray, billed_share: float,
     the start of benefit month t. Returns (cost by band (P|1, T, 3) k€, billed persons (P|1, T)).
     """
     P, T = max(entrants.shape[0], amount_eur.shape[0]), entrants.shape[1]
+    if not entrants.any():  # no arrivals (most scenarios): every product below is +0.0, one row says so
+        return np.zeros((1, T, len(BANDS))), np.zeros((1, T))
     K = share.shape[1]
     bands = band_weights(K)
     cost = np.zeros((P, T, len(BANDS)))

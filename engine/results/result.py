@@ -16,6 +16,7 @@ Labour rows use unit ``lahti``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,8 +61,12 @@ def summarise(values: np.ndarray) -> np.ndarray:
     """(draws, k) → (k, 4): mean, P10, P50, P90 along the paths axis.
 
     Percentiles interpolate linearly between order statistics, as numpy's default method. The series
-    are copied a few at a time into one reused buffer with each series' draws contiguous (the
-    caller's array is never reordered), then the order statistics come from nested partitions.
+    are copied a few at a time into a reused buffer with each series' draws contiguous (the
+    caller's array is never reordered), then the order statistics come from nested partitions. A
+    series equal to the one before it (a monthly line spread evenly over a year's months) takes its
+    statistics without a second partition. Big inputs run on two threads, each with its own buffer
+    (numpy's copies, means and partitions release the GIL); every series is computed the same way
+    whichever thread takes it, so the figures do not depend on the thread count.
 
     >>> summarise(np.arange(11.0)[:, None]).tolist()
     [[5.0, 1.0, 5.0, 9.0]]
@@ -78,16 +83,39 @@ def summarise(values: np.ndarray) -> np.ndarray:
         plan.append((j, lo, min(lo + 1, n - 1), pos - lo))
     out = np.empty((k, 4))
     rows = max(1, min(k, CHUNK_BYTES // (8 * n)))
-    buf = np.empty((rows, n))
-    for a in range(0, k, rows):
-        b = min(a + rows, k)
+    spans = [(a, min(a + rows, k)) for a in range(0, k, rows)]
+    threads = min(SUMMARISE_THREADS, len(spans)) if n * k >= SUMMARISE_THREADED_VALUES else 1
+    parts = [spans[i::threads] for i in range(threads)]
+    if threads == 1:
+        _summarise_spans(x, out, plan, parts[0])
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda p: _summarise_spans(x, out, plan, p), parts))
+    return out
+
+
+SUMMARISE_THREADS = 2  # the machines this runs on have 2 cores (and the month kernel uses both too)
+SUMMARISE_THREADED_VALUES = 4_000_000  # below this a thread costs more than it saves
+SUMMARISE_TOGETHER_BYTES = 32 * 2**20  # a table's blocks go to summarise in one call up to this size
+
+
+def _summarise_spans(x: np.ndarray, out: np.ndarray, plan, spans) -> None:
+    """Fill ``out[a:b]`` for each (a, b) of ``spans`` (see :func:`summarise`), with one buffer."""
+    n = x.shape[0]
+    buf = np.empty((max(b - a for a, b in spans), n))
+    for a, b in spans:
         v = buf[: b - a]
         v[...] = x[:, a:b].T
         out[a:b, 0] = v.mean(axis=1)
-        st = _order_stats(v, [lo for _, lo, _, _ in plan])  # each lo's neighbour lo+1 comes with it
+        same = np.zeros(b - a, bool)  # row i equal to row i−1 (before any partition reorders them)
+        same[1:] = (v[1:] == v[:-1]).all(axis=1)
+        keep = np.flatnonzero(~same)
+        w = v if len(keep) == b - a else v[keep]
+        st = _order_stats(w, [lo for _, lo, _, _ in plan])  # each lo's neighbour lo+1 comes with it
         for j, lo, hi, frac in plan:
-            out[a:b, j] = st[lo] + frac * (st[hi] - st[lo])
-    return out
+            out[a + keep, j] = st[lo] + frac * (st[hi] - st[lo])
+        for i in np.flatnonzero(same):
+            out[a + i, 1:] = out[a + i - 1, 1:]
 
 
 @dataclass
@@ -103,12 +131,38 @@ class _Rows:
         self.blocks.append(values)
 
     def frame(self, key_columns: Sequence[str]) -> pd.DataFrame:
-        # a block the same on every path (one row) needs no sort: all four statistics are its value
-        stats = np.concatenate([np.repeat(b.T, 4, axis=1) if b.shape[0] == 1 else summarise(b) for b in self.blocks])
-        df = pd.DataFrame(self.keys, columns=list(key_columns))
-        for j, c in enumerate(STAT_COLUMNS):
-            df[c] = stats[:, j]
-        return df
+        # a block the same on every path (one row) needs no sort: all four statistics are its value; the
+        # others go to summarise together while they are small (one call, not one per block: the app's
+        # 1 000 paths), one block at a time when big (no copy of them all)
+        paths = [b for b in self.blocks if b.shape[0] > 1]
+        if paths and sum(b.size for b in paths) * 8 <= SUMMARISE_TOGETHER_BYTES:
+            together = iter(summarise(np.concatenate(paths, axis=1)).reshape(-1, 1, 4))
+            per_column = [np.concatenate([next(together) for _ in range(b.shape[1])]) if b.shape[0] > 1 else None
+                          for b in self.blocks]
+        else:
+            per_column = [summarise(b) if b.shape[0] > 1 else None for b in self.blocks]
+        stats = np.concatenate([np.repeat(b.T, 4, axis=1) if s is None else s for b, s in zip(self.blocks, per_column)])
+        return _frame(self.keys, key_columns, stats)
+
+
+def _frame(keys: list[tuple], key_columns: Sequence[str], stats: np.ndarray) -> pd.DataFrame:
+    """The table: key columns from ``keys`` (a tuple per row), then mean, p10, p50, p90 from ``stats``
+    (rows, 4); built in one call (a column added at a time cost the app ~2 ms each)."""
+    frame = pd.DataFrame(keys, columns=list(key_columns))
+    cols = {c: frame[c] for c in key_columns}
+    cols.update({c: stats[:, j] for j, c in enumerate(STAT_COLUMNS)})
+    return pd.DataFrame(cols, index=frame.index, copy=False)
+
+
+YEAR_END_KEYS = ("scenario", "year", "unit", "measure")
+MONTHLY_KEYS = ("scenario", "month", "unit", "measure")
+DEVIATION_KEYS = ("scenario", "year", "unit", "driver", "label_fi", "label_en")
+
+
+def _sort_monthly(df: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    order = {m: i for i, m in enumerate(labels)}
+    return df.sort_values(["unit", "measure", "month"], key=lambda s: s.map(order) if s.name == "month" else s,
+                          kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -137,6 +191,9 @@ class Result:
         return out
 
     def year_end(self) -> pd.DataFrame:
+        return self._year_end_rows().frame(YEAR_END_KEYS)
+
+    def _year_end_rows(self) -> "_Rows":
         rows = _Rows()
         sid = self.scenario.id
         fin = self._finance_year()
@@ -156,9 +213,12 @@ class Result:
             rows.add([(sid, int(year), "tyollisyys", "tmt_cost_keur")], self.ledger.tmt_year[:, y])
             for measure, arr in labour.items():
                 rows.add([(sid, int(year), "lahti", measure)], arr[:, y])
-        return rows.frame(("scenario", "year", "unit", "measure"))
+        return rows
 
     def monthly(self) -> pd.DataFrame:
+        return _sort_monthly(self._monthly_rows().frame(MONTHLY_KEYS), self._forecast_months()[1])
+
+    def _monthly_rows(self) -> "_Rows":
         led = self.ledger
         rows = _Rows()
         sid = self.scenario.id
@@ -182,15 +242,13 @@ class Result:
         if self.labour is not None:
             for measure, arr in self.labour.monthly_measures().items():
                 rows.add([(sid, m, "lahti", measure) for m in labels], arr[:, months])
-        df = rows.frame(("scenario", "month", "unit", "measure"))
-        order = {m: i for i, m in enumerate(labels)}
-        return df.sort_values(["unit", "measure", "month"], key=lambda s: s.map(order) if s.name == "month" else s,
-                              kind="stable").reset_index(drop=True)
+        return rows
 
     def _forecast_months(self) -> tuple[slice, list[str]]:
         """The months after the as-of month to the horizon (a slice keeps every series a view), as labels."""
         idx = np.flatnonzero(self.ledger.forecast_months)
-        return slice(idx[0], idx[-1] + 1), [self.grid.labels()[i] for i in idx]
+        labels = self.grid.labels()  # once: a list of every grid month
+        return slice(idx[0], idx[-1] + 1), [labels[i] for i in idx]
 
     def margin_ytd(self) -> pd.DataFrame:
         """The ``margin_ytd_keur`` rows of :meth:`monthly` alone (for a chart that needs nothing else)."""
@@ -209,15 +267,20 @@ class Result:
         years = np.asarray(self.grid.years)[months]
         for u, unit in enumerate(FINANCE_UNITS):
             m = margin.sum(-1) if unit == "etp" else margin[:, :, u]
-            cum = np.empty_like(m)
+            cum = np.empty(m.shape)
             for y in np.unique(years):
-                sel = years == y
+                sel = np.flatnonzero(years == y)
+                sel = slice(sel[0], sel[-1] + 1)  # a year's months are a run: slices, no mask copies
                 start = self.baseline.actual_margin_keur(unit) if y == self.baseline.budget_year else 0.0
-                cum[:, sel] = np.cumsum(m[:, sel], axis=1) + start
+                np.cumsum(m[:, sel], axis=1, out=cum[:, sel])
+                cum[:, sel] += start
             rows.add([(self.scenario.id, m_, unit, "margin_ytd_keur") for m_ in labels], cum)
 
     def deviations(self) -> pd.DataFrame:
         """Year-end margin minus budget per unit, split into named drivers and the unexplained rest."""
+        return self._deviations_rows().frame(DEVIATION_KEYS)
+
+    def _deviations_rows(self) -> "_Rows":
         led = self.ledger
         rows = _Rows()
         sid = self.scenario.id
@@ -243,5 +306,203 @@ class Result:
                          np.full((1, 1), bud))
                 rows.add([(sid, int(year), unit, "forecast_margin", "Toimintakate, ennuste", "Margin, forecast")], fc)
                 rows.add([(sid, int(year), unit, "total_deviation", "Poikkeama yhteensä", "Deviation, total")], tot)
-        return rows.frame(("scenario", "year", "unit", "driver", "label_fi", "label_en"))
+        return rows
 
+
+
+# ------------------------------------------------------------------------------------- runs in chunks of paths
+BRACKET_SE = 8.0  # a chunk-0 bracket spans ± this many standard errors of a sample quantile
+
+
+class _ChunkStats:
+    """Mean and exact P10/P50/P90 of k series over the chunks of one run, without keeping every path.
+
+    The first chunk (n0 paths) brackets each percentile: its order statistics at q ± δ, with
+    δ = 8·√(q(1−q)/n0) + 1/n0 in probability (8 standard errors of a sample quantile, so the run's
+    percentile falls outside with odds below 1e-14). Every chunk then adds, per series and bracket
+    [lo, hi], the count of values below lo, of values equal to lo and to hi, and keeps the values
+    strictly between; at the end the run's order statistics are read off these (ties need no storage).
+    The values are the paths' own float64 numbers and the interpolation the same expression as
+    :func:`summarise`, so the percentiles are those of one unchunked run bit for bit. The mean is the sum
+    of the chunks' sums over all paths: equal to an unchunked run's within rounding (~1e-16 relative).
+    A percentile outside its bracket (not expected) raises rather than return an inexact figure.
+    """
+
+    def __init__(self, k: int):
+        self.k, self.n, self.first = k, 0, None
+        self.sum = np.zeros(k)
+        self.nonzero = np.zeros(k, bool)
+
+    def _bracket(self, v: np.ndarray, a: int, b: int) -> None:
+        n0 = v.shape[1]
+        if self.first is None:
+            nq = len(QUANTILES)
+            self.first = {"lo": np.empty((nq, self.k)), "hi": np.empty((nq, self.k)),
+                          "below": np.zeros((nq, self.k), np.int64), "eq_lo": np.zeros((nq, self.k), np.int64),
+                          "eq_hi": np.zeros((nq, self.k), np.int64),
+                          "between": [[[] for _ in range(self.k)] for _ in QUANTILES]}
+        ranks = []
+        for q in QUANTILES:
+            d = BRACKET_SE * np.sqrt(q * (1.0 - q) / n0) + 1.0 / n0
+            ranks.append((max(0, int(np.floor((q - d) * (n0 - 1)))), min(n0 - 1, int(np.ceil((q + d) * (n0 - 1))))))
+        st = _order_stats(v.copy(), [r for pair in ranks for r in pair])
+        for i, (lo, hi) in enumerate(ranks):
+            self.first["lo"][i, a:b] = st[lo]
+            self.first["hi"][i, a:b] = st[hi]
+
+    def add(self, x: np.ndarray) -> None:
+        """x: (n, k) one chunk's paths."""
+        n = x.shape[0]
+        rows = max(1, min(self.k, CHUNK_BYTES // (8 * n)))
+        buf = np.empty((rows, n))
+        lt_buf, in_buf = np.empty((rows, n), bool), np.empty((rows, n), bool)
+        first = self.n == 0
+        for a in range(0, self.k, rows):
+            b = min(a + rows, self.k)
+            v, lt, inside = buf[: b - a], lt_buf[: b - a], in_buf[: b - a]
+            v[...] = x[:, a:b].T
+            self.sum[a:b] += v.sum(axis=1)
+            self.nonzero[a:b] |= np.count_nonzero(v, axis=1) > 0
+            if first:
+                self._bracket(v, a, b)
+            f = self.first
+            for i in range(len(QUANTILES)):
+                lo, hi = f["lo"][i, a:b], f["hi"][i, a:b]
+                np.less(v, lo[:, None], out=lt)
+                f["below"][i, a:b] += np.count_nonzero(lt, axis=1)
+                np.less_equal(v, hi[:, None], out=inside)
+                inside &= ~lt
+                for r in range(b - a):  # lo ≤ w ≤ hi: a few per cent of the paths
+                    w = v[r][inside[r]]
+                    eq_lo = w == lo[r]
+                    f["eq_lo"][i, a + r] += np.count_nonzero(eq_lo)
+                    if hi[r] != lo[r]:
+                        eq_hi = w == hi[r]
+                        f["eq_hi"][i, a + r] += np.count_nonzero(eq_hi)
+                        w = w[~(eq_lo | eq_hi)]
+                        if len(w):
+                            f["between"][i][a + r].append(w)
+        self.n += n
+
+    def stats(self) -> np.ndarray:
+        """(k, 4): mean, P10, P50, P90."""
+        n, f = self.n, self.first
+        out = np.empty((self.k, 4))
+        out[:, 0] = self.sum / n
+        for i, q in enumerate(QUANTILES):
+            pos = q * (n - 1)
+            lo_r = int(np.floor(pos))
+            hi_r, frac = min(lo_r + 1, n - 1), pos - lo_r
+            for c in range(self.k):
+                vals = np.sort(np.concatenate(f["between"][i][c])) if f["between"][i][c] else np.empty(0)
+                below, eq, lo, hi = f["below"][i, c], f["eq_lo"][i, c], f["lo"][i, c], f["hi"][i, c]
+                n_hi = f["eq_hi"][i, c]
+
+                def at(r):
+                    j = r - below
+                    if 0 <= j < eq:
+                        return lo
+                    j -= eq
+                    if 0 <= j < len(vals):
+                        return vals[j]
+                    if 0 <= j - len(vals) < n_hi:
+                        return hi
+                    raise RuntimeError(f"percentile {q:.0%} fell outside its bracket in a chunked run; "
+                                       f"run at most {CHUNK_PATHS} draws")
+                st_lo, st_hi = at(lo_r), at(hi_r)
+                out[c, i + 1] = st_lo + frac * (st_hi - st_lo)
+        return out
+
+
+class _ChunkRows:
+    """The rows of one table over the chunks of a run: each chunk's :class:`_Rows` (the same keys in the
+    same order every chunk), their statistics as one unchunked run's (see :class:`_ChunkStats`)."""
+
+    def __init__(self):
+        self.keys, self.blocks, self.n = None, [], 0
+
+    def add(self, rows: _Rows) -> None:
+        n = max(b.shape[0] for b in rows.blocks)
+        if self.keys is None:
+            self.keys = list(rows.keys)
+            self.blocks = [["one", b[0].copy(), None] if b.shape[0] == 1 else ["paths", _ChunkStats(b.shape[1]), None]
+                           for b in rows.blocks]
+        elif rows.keys != self.keys:
+            raise RuntimeError("the chunks of one run made different table rows")
+        for blk, b in zip(self.blocks, rows.blocks):
+            if blk[0] == "paths":
+                blk[1].add(b)
+            elif blk[2] is not None or not np.array_equal(b[0], blk[1]):  # a share of paths (p_below_budget)
+                blk[2] = (blk[1] * self.n if blk[2] is None else blk[2]) + b[0] * n
+        self.n += n
+
+    def frame(self, key_columns: Sequence[str], drop_zero=None) -> pd.DataFrame:
+        """``drop_zero(key)``: True for a row to leave out when every path of every chunk was zero."""
+        stats, keep = [], []
+        for blk in self.blocks:
+            if blk[0] == "paths":
+                stats.append(blk[1].stats())
+                keep.append(blk[1].nonzero)
+            else:
+                v = blk[1] if blk[2] is None else blk[2] / self.n
+                stats.append(np.repeat(v[:, None], 4, axis=1))
+                keep.append(v != 0)
+        stats, keep = np.concatenate(stats), np.concatenate(keep)
+        rows = [i for i, key in enumerate(self.keys) if keep[i] or drop_zero is None or not drop_zero(key)]
+        return _frame([self.keys[i] for i in rows], key_columns, stats[rows])
+
+
+CHUNK_PATHS = 25_000  # paths a run holds in memory at once; bigger runs go in chunks (engine.pipeline)
+
+
+@dataclass(frozen=True)
+class ChunkedResult:
+    """A run of more than :data:`CHUNK_PATHS` paths, simulated in chunks: the three tables (as
+    :class:`Result`'s, percentiles exact: see :class:`_ChunkStats`), not the paths themselves."""
+
+    scenario: Scenario
+    baseline: Baseline
+    draws: int
+    seed: int
+    grid: MonthGrid
+    years: np.ndarray
+    tables: dict
+
+    @classmethod
+    def collect(cls, chunks, each=None) -> "ChunkedResult":
+        """Tables of the :class:`Result` chunks of one run, in path order; ``each(chunk)`` is called on
+        every chunk first (e.g. to keep a few per-path measures)."""
+        acc = {"year_end": _ChunkRows(), "monthly": _ChunkRows(), "deviations": _ChunkRows()}
+        first = None  # what the result keeps of the first chunk (not its paths: a chunk is let go when done)
+        for part in chunks:
+            if each is not None:
+                each(part)
+            if first is None:
+                first = dict(scenario=part.scenario, baseline=part.baseline, seed=part.seed, grid=part.grid,
+                             years=part.years, labels=part._forecast_months()[1])
+            acc["year_end"].add(part._year_end_rows())
+            acc["monthly"].add(part._monthly_rows())
+            acc["deviations"].add(part._deviations_rows())
+            del part
+        from engine.model.ledger import FLOOR_DRIVER
+
+        labels = first.pop("labels")
+        monthly = acc["monthly"].frame(MONTHLY_KEYS)
+        tables = {"year_end": acc["year_end"].frame(YEAR_END_KEYS),
+                  "monthly": _sort_monthly(monthly, labels),
+                  "deviations": acc["deviations"].frame(DEVIATION_KEYS, drop_zero=lambda key: key[3] == FLOOR_DRIVER[0]),
+                  # in Result.margin_ytd's order (by unit, then month), which the monthly sort changes
+                  "margin_ytd": monthly[monthly["measure"] == "margin_ytd_keur"].reset_index(drop=True)}
+        return cls(draws=acc["year_end"].n, tables=tables, **first)
+
+    def year_end(self) -> pd.DataFrame:
+        return self.tables["year_end"].copy()
+
+    def monthly(self) -> pd.DataFrame:
+        return self.tables["monthly"].copy()
+
+    def deviations(self) -> pd.DataFrame:
+        return self.tables["deviations"].copy()
+
+    def margin_ytd(self) -> pd.DataFrame:
+        return self.tables["margin_ytd"].copy()

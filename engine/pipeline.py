@@ -13,7 +13,7 @@ from engine.common.errors import UserError
 from engine.model.inputs import prepare
 from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
 from engine.model.ledger import forecast_ledger
-from engine.load.parameters import Parameters
+from engine.load.parameters import Parameters, Pins
 from engine.model.paths import run
 from engine.results.result import Result
 from engine.load.scenario import Scenario
@@ -99,18 +99,20 @@ def _check_run_args(draws, seed) -> None:
 
 
 def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int = 0,
-             params: Parameters | None = None) -> Result:
+             params: Parameters | None = None, pins: Pins | None = None) -> Result:
     """Forecast ``draws`` paths of the scenario. ``draws=1`` is the central path (medians, no noise).
 
     The same (baseline, scenario, draws, seed) gives bit-identical results; every uncertain parameter
     draws from its own seeded stream, so scenarios run with one seed share their random numbers.
+    ``pins`` holds chosen entries' uniforms fixed and records what the run draws
+    (:class:`engine.load.parameters.Pins`, the sensitivity analysis's seam).
     """
     _check_run_args(draws, seed)
     draws, seed = int(draws), int(seed)
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
     params = scenario.parameters(params)
-    pdraws = params.sample(grid, draws, seed)
+    pdraws = params.sample(grid, draws, seed, pins)
     shocks = compile_shocks(scenario, baseline, pdraws, grid)
     prep = prepare(baseline, pdraws, grid, shocks)
     arr = run(prep.inputs, draws)

@@ -275,8 +275,8 @@ class Parameters:
             defs[name] = replace(defs[name], value=_resolve(v, defs[name], override=False))
         return Parameters(defs, self.source_file)
 
-    def sample(self, grid: MonthGrid, draws: int, seed: int) -> "ParamDraws":
-        return ParamDraws(self, grid, draws, seed)
+    def sample(self, grid: MonthGrid, draws: int, seed: int, pins: "Pins | None" = None) -> "ParamDraws":
+        return ParamDraws(self, grid, draws, seed, pins)
 
 
 @lru_cache(maxsize=1)
@@ -307,6 +307,25 @@ def _stream(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(key.encode())])
 
 
+U_EDGE = 1e-9  # a pinned uniform is kept inside (0, 1): ppf(0) and ppf(1) are infinite for unbounded laws
+
+
+@dataclass
+class Pins:
+    """Uniforms held fixed for some uncertain entries, and a record of every entry a run draws.
+
+    The seam of the sensitivity analysis (engine.commands.sensitivity): ``values`` maps an entry's key
+    (as :meth:`ParamDraws.uniforms` names it: ``"<parameter>#<segment>"``, ``"shocks.<id>.<field>"``,
+    ``"adjustments.<id>.<year>"``, ``"ledger.remainder.<unit>.<side>"``) to a uniform 0…1, one for every
+    path or a (draws,) array; every other entry keeps its own seeded stream, so a pinned run shares its
+    other random numbers with the unpinned one. ``drawn`` is filled by the run: each key asked for, in
+    order, with its distribution (None for the ledger remainder, a standard normal).
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    drawn: dict[str, Distribution | None] = field(default_factory=dict)
+
+
 @dataclass
 class ParamDraws:
     """Parameter values on a month grid for ``draws`` paths.
@@ -319,17 +338,31 @@ class ParamDraws:
     grid: MonthGrid
     draws: int
     seed: int
+    pins: Pins | None = None
     _cache: dict = field(default_factory=dict)
 
     @property
     def central(self) -> bool:
         return self.draws == 1
 
-    def uniforms(self, key: str) -> np.ndarray:
-        """(draws,) uniforms for the uncertain entry ``key``; 0.5 on the central path."""
+    def uniforms(self, key: str, dist: Distribution | None = None) -> np.ndarray:
+        """(draws,) uniforms for the uncertain entry ``key``; 0.5 on the central path; a pinned value if
+        :attr:`pins` holds one for ``key`` (``dist``: the entry's law, for the pins' record)."""
+        if self.pins is not None:
+            self.pins.drawn.setdefault(key, dist)
+            if key in self.pins.values:
+                u = np.clip(np.asarray(self.pins.values[key], dtype=float), U_EDGE, 1.0 - U_EDGE)
+                return np.array(np.broadcast_to(u, (self.draws,)))
         if self.central:
             return np.full(1, 0.5)
         return _stream(self.seed, key).random(self.draws)
+
+    def pinned(self, key: str) -> bool:
+        return self.pins is not None and key in self.pins.values
+
+    def draw(self, key: str, dist: Distribution) -> np.ndarray:
+        """(draws|1,) values of the uncertain entry ``key`` with law ``dist`` (inverse CDF of its uniforms)."""
+        return dist.ppf(self.uniforms(key, dist))
 
     def normals(self, key: str, months: int) -> np.ndarray:
         """(draws, months) standard normals for a noise process; zeros on the central path."""
@@ -340,7 +373,7 @@ class ParamDraws:
     def _draw(self, name: str, i: int, value: Any) -> np.ndarray:
         if isinstance(value, Distribution):
             d = self.params[name]
-            v = value.ppf(self.uniforms(f"{name}#{i}"))
+            v = self.draw(f"{name}#{i}", value)
             return np.clip(v, -np.inf if d.min is None else d.min, np.inf if d.max is None else d.max)
         return np.full(1, float(value))
 

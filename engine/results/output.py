@@ -47,9 +47,11 @@ MANIFEST = ".ennuste-manifest.json"
 TOOL = "etp-ennuste"
 TEMP_PREFIX = ".ennuste-tmp-"
 FORMATS = ("csv", "parquet")
+FILE_EXTS = ("json", "png")  # files written as given bytes beside the tables (a chart's spec and picture)
 SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 _TEMP = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_]+")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_]+\.(" + "|".join(FILE_EXTS) + ")")
 _SHOWN = 4  # names echoed in a refusal
 
 
@@ -101,7 +103,8 @@ def _leftover(name: str) -> bool:
 def _own_name(name: str) -> bool:
     """A name this tool writes into an output folder (tables, manifest, temps)."""
     stem, _, ext = name.rpartition(".")
-    return name == MANIFEST or name.startswith(TEMP_PREFIX) or (ext in FORMATS and bool(_TABLE_NAME.fullmatch(stem)))
+    return name == MANIFEST or name.startswith(TEMP_PREFIX) or (ext in FORMATS and bool(_TABLE_NAME.fullmatch(stem))) \
+        or bool(_FILE_NAME.fullmatch(name))
 
 
 def _sha256(path: Path) -> tuple[int, str]:
@@ -303,8 +306,10 @@ def _remove_leftovers(folder: Path) -> None:
             pass
 
 
-def _write_file(path: Path, df: pd.DataFrame, fmt: str) -> None:
-    if fmt == "parquet":
+def _write_file(path: Path, df: pd.DataFrame | bytes, fmt: str) -> None:
+    if isinstance(df, bytes):
+        path.write_bytes(df)
+    elif fmt == "parquet":
         df.to_parquet(path, index=False)
     else:
         df.to_csv(path, index=False, float_format="%.6g")
@@ -376,7 +381,7 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
-def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str, pending: list[int]) -> None:
+def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame | bytes], fmt: str, pending: list[int]) -> None:
     """Build the folder as a hidden sibling and rename it into place."""
     created = _make_parents(plan.path.parent)
     staging = plan.path.parent / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(3)}-{plan.path.name[:64]}"
@@ -385,8 +390,9 @@ def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str, pending
         os.mkdir(staging)  # mode from the umask, as any folder the user makes
         files = {}
         for name, df in tables.items():
-            _write_file(staging / f"{name}.{fmt}", df, fmt)
-            files[f"{name}.{fmt}"] = _entry(staging / f"{name}.{fmt}")
+            name = _file_name(name, df, fmt)
+            _write_file(staging / name, df, fmt)
+            files[name] = _entry(staging / name)
         _write_text(staging / MANIFEST, _manifest_text(files))
         try:
             with _signals_held(pending):
@@ -409,17 +415,22 @@ def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str, pending
         raise
 
 
+def _file_name(name: str, df: pd.DataFrame | bytes, fmt: str) -> str:
+    """A table's file name (``name.fmt``); a file given as bytes carries its extension in ``name``."""
+    return name if isinstance(df, bytes) else f"{name}.{fmt}"
+
+
 def _entry(path: Path) -> dict:
     size, digest = _sha256(path)
     return {"bytes": size, "sha256": digest}
 
 
-def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame], fmt: str, pending: list[int]) -> None:
+def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame | bytes], fmt: str, pending: list[int]) -> None:
     """Each file to a temp name in the folder, then renamed over its name; the manifest last."""
     folder = plan.path
     _remove_leftovers(folder)
     tag = f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(3)}-"
-    new_names = [f"{name}.{fmt}" for name in tables]
+    new_names = [_file_name(name, df, fmt) for name, df in tables.items()]
     for name in new_names:
         target = folder / name
         if os.path.lexists(target) and target.is_dir() and not target.is_symlink():
@@ -476,12 +487,14 @@ class Writer:
     force: bool
     written: bool = False  # the tables are in place (an interrupt after this did not undo them)
 
-    def write(self, tables: Mapping[str, pd.DataFrame], fmt: str = "csv") -> Path:
-        """Write the tables (``name.csv`` or ``name.parquet`` each); re-checks the folder first, since
-        it may have changed while the run was computing."""
+    def write(self, tables: Mapping[str, pd.DataFrame | bytes], fmt: str = "csv") -> Path:
+        """Write the tables (``name.csv`` or ``name.parquet`` each; a value given as bytes is a file
+        named ``name``, e.g. ``chart.png``: see FILE_EXTS); re-checks the folder first, since it may have
+        changed while the run was computing."""
         if fmt not in FORMATS:
             raise UserError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}", field="format")
-        bad = [n for n in tables if not isinstance(n, str) or not _TABLE_NAME.fullmatch(n)]
+        bad = [n for n, v in tables.items() if not isinstance(n, str)
+               or not (_FILE_NAME if isinstance(v, bytes) else _TABLE_NAME).fullmatch(n)]
         if bad:
             raise ValueError(f"table names must be letters, digits and _: {bad!r}")
         plan = check(self.out, self.inputs, self.force)

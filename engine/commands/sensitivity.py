@@ -176,7 +176,8 @@ def tornado_spec(df: pd.DataFrame, mean: float, target: Target, top: int = 15, t
             {"data": {"values": data}, "mark": {"type": "bar"},
              "encoding": {
                  "y": {"field": "input", "type": "nominal", "sort": order, "title": None},
-                 "x": {"field": "from", "type": "quantitative", "title": target.measure, "scale": {"zero": False}},
+                 "x": {"field": "from", "type": "quantitative", "title": target.measure, "scale": {"zero": False},
+                       "axis": {"tickCount": 6, "labelOverlap": "greedy"}},
                  "x2": {"field": "to"},
                  "color": {"field": "end", "type": "nominal", "title": None},
                  "tooltip": [{"field": "input"}, {"field": "end"}, {"field": "to", "format": ",.0f"},

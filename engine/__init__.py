@@ -30,10 +30,10 @@ from engine.load.scenario import ESTIMATORS, Scenario, load_scenario, scenario_f
 from engine.pipeline import simulate
 from engine.model.tmt import BANDS as TMT_BANDS
 from engine.commands.sensitivity import Target, check_target, sensitivity, tornado_spec
-from engine.commands.goal_seek import CONTROLS, GoalSeek, control, goal_seek
+from engine.commands.goal_seek import CONTROLS, GRID as GOAL_GRID, GoalSeek, control, goal_seek
 
 __all__ = [
-    "CONTROLS", "ESTIMATORS", "FINANCE_UNITS", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
+    "CONTROLS", "ESTIMATORS", "FINANCE_UNITS", "GOAL_GRID", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
     "Baseline", "Distribution", "GoalSeek", "Parameters", "Result", "Scenario", "Target", "UserError",
     "check_target", "control", "goal_seek", "load_baseline", "load_scenario", "scenario_from_dict", "sensitivity",
     "simulate", "summarise", "tornado_spec", "write_tables",

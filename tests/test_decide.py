@@ -147,8 +147,24 @@ def test_goal_seek_says_when_no_value_meets_the_target(B, S, tmt):
     assert ans.status == "never_met" and ans.value is None
     assert ans.at == 80.0  # the most activation comes closest
     text = ans.describe("activation", tmt)
-    assert "no activation within 0…80 meets" in text and "over the target" in text
+    assert "no activation tried within 0…80 (9 values) meets" in text and "over the target" in text
     assert ans.quantile > 1000 and ans.probability < 0.8
+
+
+def test_goal_seek_on_a_figure_that_is_not_monotone_takes_the_crossing_nearest_the_current_value(B, S):
+    """More activation lowers the TMT but buys services (labour.service_cost_eur_per_person_month), so the
+    ETP margin is worse at both ends of 0…80 %: "at most its own mean" is met at both bounds and not at
+    the baseline's 24.2 %. Two endpoints alone would have said "every value meets it"."""
+    margin = engine.check_target(B, S, "margin_keur", "etp", 2025)
+    level = float(np.mean(margin.paths(engine.simulate(B, S, DRAWS, SEED))))
+    ctl = engine.control(B, S, "activation")
+    assert ctl.current == pytest.approx(BASE_ACTIVATION)
+    ans = engine.goal_seek(B, ctl.make, ctl.lo, ctl.hi, margin, at_most=level, probability=0.8, draws=DRAWS,
+                           seed=SEED, current=ctl.current)
+    assert ans.status == "solved" and ans.crossings == 2
+    assert ans.value < BASE_ACTIVATION and not ans.meets_above  # the lower crossing is the nearer one
+    assert ans.probability == pytest.approx(0.8, abs=1.5 / DRAWS)
+    assert "not monotone" in ans.describe("activation", margin)
 
 
 # ------------------------------------------------------------------------------------------ CLI

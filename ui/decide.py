@@ -80,7 +80,7 @@ def solve(baseline: engine.Baseline, doc: dict, c: whatif.Controls, d: whatif.Co
     target = engine.check_target(baseline, make(getattr(c, name)), measure, unit, year)
     kw = {"at_most": level} if bound == "at_most" else {"at_least": level}
     ans = engine.goal_seek(baseline, make, float(dom.lo), float(dom.hi), target, probability=probability,
-                           draws=int(c.draws), seed=int(c.seed), **kw)
+                           draws=int(c.draws), seed=int(c.seed), current=float(getattr(c, name)), **kw)
     if ans.value is None:
         return Goal(name, ans, None, None)
     slider = snap(ans.value, dom, bool(ans.meets_above))
@@ -95,12 +95,14 @@ def goal_text(g: Goal, control_label: str, kpi_label: str, lang: str) -> str:
     level = fmt.number(a.level, lang, 0)
     want = fmt.number(100 * a.required, lang, 0)
     if a.status == "met_everywhere":
-        return t("goal_everywhere", lang, control=control_label, kpi=kpi_label, sign=sign, level=level, p=want)
+        return t("goal_everywhere", lang, control=control_label, kpi=kpi_label, sign=sign, level=level, p=want,
+                 n=engine.GOAL_GRID)
     if a.status == "never_met":
         return t("goal_never", lang, control=control_label, kpi=kpi_label, sign=sign, level=level, p=want,
                  best=fmt.number(a.at, lang, 1), got=fmt.number(100 * a.probability, lang, 1),
                  q=fmt.number(a.quantile, lang, 0))
+    many = t("goal_many", lang, n=a.crossings) if a.crossings > 1 else ""
     return t("goal_solved", lang, control=control_label, kpi=kpi_label, sign=sign, level=level, p=want,
              value=fmt.number(a.value, lang, 2), slider=fmt.number(g.slider, lang, 1),
              side=t("goal_above" if a.meets_above else "goal_below", lang),
-             check=fmt.number(100 * g.check, lang, 1))
+             check=fmt.number(100 * g.check, lang, 1)) + many

@@ -181,12 +181,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "{control} = {value} {side} meets P({kpi} {sign} {level}) ≥ {p}%. At the slider value {slider} the "
         "probability is {check}% (a check run)."),
     "goal_everywhere": (
-        "Säätimen {control} jokainen arvo täyttää tavoitteen P({kpi} {sign} {level}) ≥ {p} %.",
-        "Every value of {control} meets P({kpi} {sign} {level}) ≥ {p}%."),
+        "Säätimen {control} jokainen kokeiltu arvo ({n} arvoa koko väliltä) täyttää tavoitteen "
+        "P({kpi} {sign} {level}) ≥ {p} %.",
+        "Every value of {control} tried ({n} values over its range) meets P({kpi} {sign} {level}) ≥ {p}%."),
+    "goal_many": (
+        " Tunnusluku ei muutu säätimen mukana yhteen suuntaan ({n} leikkauskohtaa): tämä on lähimpänä nykyistä arvoa.",
+        " The figure does not move one way with the control ({n} crossings): this one is nearest the current value."),
     "goal_never": (
-        "Mikään säätimen {control} arvo ei täytä tavoitetta P({kpi} {sign} {level}) ≥ {p} %. Lähimmäs pääsee "
+        "Mikään säätimen {control} kokeiltu arvo ei täytä tavoitetta P({kpi} {sign} {level}) ≥ {p} %. Lähimmäs pääsee "
         "arvo {best}: todennäköisyys {got} %, tunnusluvun kvantiili {q}.",
-        "No value of {control} meets P({kpi} {sign} {level}) ≥ {p}%. The closest is {best}: probability {got}%, "
+        "No value of {control} tried meets P({kpi} {sign} {level}) ≥ {p}%. The closest is {best}: probability {got}%, "
         "the figure's quantile {q}."),
     "unit_select": ("Yksikkö", "Unit"),
     "cum_title": ("Toimintakate kertymä {year}, milj. € (tammi–kesä toteuma, sitten ennuste)",

@@ -251,7 +251,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     target = sens.check_target(baseline, scenario, args.measure, args.unit, args.year)
     ctl = goal_seek.control(baseline, scenario, args.control, tuple(args.range) if args.range else None)
     ans = goal_seek.goal_seek(baseline, ctl.make, ctl.lo, ctl.hi, target, at_most=args.at_most, at_least=args.at_least,
-                              probability=args.probability, draws=args.draws, seed=args.seed)
+                              probability=args.probability, draws=args.draws, seed=args.seed, current=ctl.current)
     print(f"{scenario.name}: {ans.describe(ctl.name, target)} [{ctl.unit}; {ans.evaluations} runs of {args.draws} "
           f"paths, seed {args.seed}]")
     return 0

@@ -4,10 +4,13 @@ figure stays at most (or at least) a target with a given probability.
 For ``at_most`` T with probability p the figure Y must have P(Y ≤ T) ≥ p, i.e. its p-quantile Q_p ≤ T;
 for ``at_least`` T, P(Y ≥ T) ≥ p, i.e. Q_(1−p) ≥ T. The gap g(v) = Q_p(Y_v) − T (or T − Q_(1−p)(Y_v)) is
 ≤ 0 where the target is met. Every evaluation runs the same seed (common random numbers), so g moves
-with the control, not with sampling noise, and a bracketing root finder (``scipy.optimize.brentq``) finds
-where g crosses 0 between the control's bounds. If g has one sign over the whole range the answer says
-so: every value meets the target, or none does and how close the best bound gets. Brent's method
-assumes one crossing; a figure that is not monotone in the control gets one of its crossings.
+with the control, not with sampling noise. g is first evaluated on a grid of :data:`GRID` values over
+the control's range: a figure need not be monotone in a control (more activation lowers the TMT but
+buys services, so the margin can be worse at both ends). If g has one sign on the whole grid the answer
+says so: every value tried meets the target, or none does and how close the best one gets. Otherwise
+the bracketing root finder ``scipy.optimize.brentq`` finds the crossing in the grid interval nearest the
+control's current value (the smallest change that meets, or just keeps, the target); the answer says
+how many crossings the grid found.
 
 Controls (:func:`control`): ``activation`` (target %), ``fazer_jobs`` (direct jobs of the production
 shock), ``refugees`` (arrivals in all, persons), ``downturn`` (rise of new spells at the trough, %), or
@@ -30,19 +33,21 @@ from engine.load.scenario import Scenario, scenario_from_dict
 from engine.pipeline import simulate
 
 XTOL_SHARE = 1e-4  # the root finder's tolerance, as a share of the control's range
+GRID = 9  # control values tried before the root finder (both bounds among them)
 MAX_TOP = 95.0  # % a downturn's vacancy drop may reach (as the app's slider keeps it)
 
 
 @dataclass(frozen=True)
 class Control:
     """A scenario control: ``make(value)`` is the scenario with the control at ``value`` (in ``unit``),
-    ``lo``…``hi`` the values it may take."""
+    ``lo``…``hi`` the values it may take, ``current`` its value in the scenario as it is."""
 
     name: str
     unit: str
     lo: float
     hi: float
     make: Callable[[float], Scenario]
+    current: float | None = None
 
 
 def _shocks(doc: dict, kind: str) -> dict[str, dict]:
@@ -111,6 +116,22 @@ def _downturn(doc: dict, v: float, baseline: Baseline) -> None:
         s["vacancy_drop_pct"] = _scaled(drop, min(factor, MAX_TOP / top) if top > 0 else factor)
 
 
+def _current(name: str, doc: dict, params, baseline: Baseline) -> float:
+    """The control's value in the scenario as it is (what the app's slider shows for the file)."""
+    if name == "activation":
+        own = list(_shocks(doc, "activation").values())
+        return float(own[-1]["target_pct"]) if own else float(params["labour.activation_target_pct"].central_at(baseline.as_of))
+    if name == "fazer_jobs":
+        jobs = _shocks(doc, "jobs")
+        return max(float(s["jobs"][-1]["persons"]) for s in jobs.values())
+    if name == "refugees":
+        months = lambda p: int(np.datetime64(p["end"], "M") - np.datetime64(p["start"], "M")) + 1  # noqa: E731
+        return float(sum(p["persons_per_month"] * months(p) for s in _shocks(doc, "arrivals").values() for p in s["arrivals"]))
+    if name == "downturn":
+        return _central(list(_shocks(doc, "downturn").values())[-1]["inflow_increase_pct"])
+    return float(params[name].central_at(baseline.as_of))
+
+
 # name -> (unit, lo, hi, the shock type it needs or None, apply(doc, value, baseline) in place)
 CONTROLS = {
     "activation": ("% of jobseekers", 0.0, 80.0, None, _activation),
@@ -154,7 +175,7 @@ def control(baseline: Baseline, scenario: Scenario, name: str,
         apply(doc, float(v), baseline)
         return scenario_from_dict(doc, id=scenario.id, label=scenario.file)
 
-    return Control(name, unit, float(lo), float(hi), make)
+    return Control(name, unit, float(lo), float(hi), make, _current(name, base_doc, params, baseline))
 
 
 @dataclass(frozen=True)
@@ -176,6 +197,7 @@ class GoalSeek:
     at: float  # the control value the quantile and probability are for
     meets_above: bool | None
     evaluations: int
+    crossings: int = 0  # sign changes of the gap on the grid (more than 1: the figure is not monotone)
 
     def describe(self, name: str, target: Target) -> str:
         sign = "≤" if self.bound == "at_most" else "≥"
@@ -183,23 +205,26 @@ class GoalSeek:
         q = f"P{round(100 * self.required if self.bound == 'at_most' else 100 * (1 - self.required))}"
         if self.status == "solved":
             side = "or more" if self.meets_above else "or less"
+            more = (f"; the figure is not monotone in {name}: the gap changes sign {self.crossings} times on a grid of "
+                    f"{GRID} values, this is the crossing nearest the current value") if self.crossings > 1 else ""
             return (f"{name} = {self.value:,.4g} {side} meets {what} ({target.unit} {target.year}): at {self.value:,.4g} "
-                    f"the {q} is {self.quantile:,.0f} and P = {self.probability:.1%}")
+                    f"the {q} is {self.quantile:,.0f} and P = {self.probability:.1%}{more}")
         if self.status == "met_everywhere":
-            return (f"every {name} within {self.lo:g}…{self.hi:g} meets {what}; at the least favourable bound "
-                    f"{self.at:g} the {q} is {self.quantile:,.0f} and P = {self.probability:.1%}")
+            return (f"every {name} tried within {self.lo:g}…{self.hi:g} ({GRID} values) meets {what}; at the least "
+                    f"favourable, {self.at:g}, the {q} is {self.quantile:,.0f} and P = {self.probability:.1%}")
         gap = abs(self.quantile - self.level)
-        return (f"no {name} within {self.lo:g}…{self.hi:g} meets {what}; the best, {self.at:g}, gives {q} = "
+        return (f"no {name} tried within {self.lo:g}…{self.hi:g} ({GRID} values) meets {what}; the best, {self.at:g}, gives {q} = "
                 f"{self.quantile:,.0f} ({gap:,.0f} {'over' if self.bound == 'at_most' else 'under'} the target) "
                 f"and P = {self.probability:.1%}")
 
 
 def goal_seek(baseline: Baseline, make: Callable[[float], Scenario], lo: float, hi: float, target: Target, *,
               at_most: float | None = None, at_least: float | None = None, probability: float = 0.8,
-              draws: int = 1000, seed: int = 0, xtol: float | None = None) -> GoalSeek:
+              draws: int = 1000, seed: int = 0, xtol: float | None = None, current: float | None = None) -> GoalSeek:
     """The value of a control (``make(v)`` builds the scenario at ``v``, ``lo``…``hi`` its range) at which
     ``target``'s figure is at most ``at_most`` (or at least ``at_least``) with ``probability``; see the
-    module docstring. Each evaluation is one run of ``draws`` paths with ``seed``."""
+    module docstring. Each evaluation is one run of ``draws`` paths with ``seed``; ``current`` (default
+    ``lo``) picks the crossing nearest to it when there are several."""
     if (at_most is None) == (at_least is None):
         raise UserError("give one of --at-most and --at-least", field="--at-most")
     if not 0 < probability < 1:
@@ -218,20 +243,28 @@ def goal_seek(baseline: Baseline, make: Callable[[float], Scenario], lo: float, 
         qv = float(np.quantile(paths(v), q))
         return qv - level if at_most is not None else level - qv
 
-    def result(status: str, value: float | None, at: float, above: bool | None) -> GoalSeek:
+    def result(status: str, value: float | None, at: float, above: bool | None, crossings: int = 0) -> GoalSeek:
         y = paths(at)
         p = float(np.mean(y <= level) if at_most is not None else np.mean(y >= level))
         return GoalSeek(status, value, lo, hi, "at_most" if at_most is not None else "at_least", level, probability,
-                        float(np.quantile(y, q)), p, at, above, len(runs))
+                        float(np.quantile(y, q)), p, at, above, len(runs), crossings)
 
-    g_lo, g_hi = gap(lo), gap(hi)
-    if g_lo <= 0 and g_hi <= 0:
-        return result("met_everywhere", None, lo if g_lo >= g_hi else hi, None)
-    if g_lo > 0 and g_hi > 0:
-        return result("never_met", None, lo if g_lo <= g_hi else hi, None)
+    grid = [float(v) for v in np.linspace(lo, hi, GRID)]
+    gaps = [gap(v) for v in grid]
+    if all(g <= 0 for g in gaps):
+        return result("met_everywhere", None, grid[int(np.argmax(gaps))], None)
+    if all(g > 0 for g in gaps):
+        return result("never_met", None, grid[int(np.argmin(gaps))], None)
+    brackets = [i for i in range(GRID - 1) if (gaps[i] <= 0) != (gaps[i + 1] <= 0)]
+    ref = lo if current is None else current
+    i = min(brackets, key=lambda i: min(abs(grid[i] - ref), abs(grid[i + 1] - ref)))
+    a, b = grid[i], grid[i + 1]
     tol = xtol if xtol is not None else (hi - lo) * XTOL_SHARE
-    root = brentq(gap, lo, hi, xtol=tol)
-    above = g_hi <= 0
-    if gap(root) > 0:  # the root's meeting side, within the tolerance
-        root = min(root + tol, hi) if above else max(root - tol, lo)
-    return result("solved", root, root, above)
+    above = gaps[i + 1] <= 0
+    if gaps[i] == 0 or gaps[i + 1] == 0:  # the grid hit the crossing itself
+        root = a if gaps[i] == 0 else b
+    else:
+        root = brentq(gap, a, b, xtol=tol)
+        if gap(root) > 0:  # the root's meeting side, within the tolerance
+            root = min(root + tol, b) if above else max(root - tol, a)
+    return result("solved", root, root, above, len(brackets))

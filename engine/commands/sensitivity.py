@@ -175,7 +175,7 @@ def tornado_spec(df: pd.DataFrame, mean: float, target: Target, top: int = 15, t
         "layer": [
             {"data": {"values": data}, "mark": {"type": "bar"},
              "encoding": {
-                 "y": {"field": "input", "type": "nominal", "sort": order, "title": None},
+                 "y": {"field": "input", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 320}},
                  "x": {"field": "from", "type": "quantitative", "title": target.measure, "scale": {"zero": False},
                        "axis": {"tickCount": 6, "labelOverlap": "greedy"}},
                  "x2": {"field": "to"},

@@ -19,6 +19,7 @@ The app maps its own sliders (ui/whatif.py) and hands :func:`goal_seek` its scen
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ def _downturn(doc: dict, v: float, baseline: Baseline) -> None:
         s["vacancy_drop_pct"] = _scaled(drop, min(factor, MAX_TOP / top) if top > 0 else factor)
 
 
-def _current(name: str, doc: dict, params, baseline: Baseline) -> float:
+def _current(name: str, doc: dict, params, baseline: Baseline) -> float | None:
     """The control's value in the scenario as it is (what the app's slider shows for the file)."""
     if name == "activation":
         own = list(_shocks(doc, "activation").values())
@@ -129,7 +130,10 @@ def _current(name: str, doc: dict, params, baseline: Baseline) -> float:
         return float(sum(p["persons_per_month"] * months(p) for s in _shocks(doc, "arrivals").values() for p in s["arrivals"]))
     if name == "downturn":
         return _central(list(_shocks(doc, "downturn").values())[-1]["inflow_increase_pct"])
-    return float(params[name].central_at(baseline.as_of))
+    try:
+        return float(params[name].central_at(baseline.as_of))
+    except KeyError:  # a parameter with no value yet at the as-of month
+        return None
 
 
 # name -> (unit, lo, hi, the shock type it needs or None, apply(doc, value, baseline) in place)
@@ -169,8 +173,6 @@ def control(baseline: Baseline, scenario: Scenario, name: str,
                         field="--range")
 
     def make(v: float) -> Scenario:
-        import copy
-
         doc = copy.deepcopy(base_doc)
         apply(doc, float(v), baseline)
         return scenario_from_dict(doc, id=scenario.id, label=scenario.file)
@@ -182,8 +184,9 @@ def control(baseline: Baseline, scenario: Scenario, name: str,
 class GoalSeek:
     """A goal seek's answer. ``value`` is where the target is just met (None if no single value is the
     answer: ``status`` ``met_everywhere`` or ``never_met``); ``quantile`` and ``probability`` are the figure's
-    relevant quantile and P(Y ≤ target) (``at_most``) or P(Y ≥ target) (``at_least``) at ``value`` (or, if
-    None, at the bound closest to the target); ``meets_above``: the target holds for values above ``value``."""
+    relevant quantile and P(Y ≤ target) (``at_most``) or P(Y ≥ target) (``at_least``) at ``at``: ``value``, or
+    if None the grid value nearest to missing the target (``met_everywhere``) or nearest to meeting it
+    (``never_met``); ``meets_above``: the target holds just above ``value``."""
 
     status: str  # solved | met_everywhere | never_met
     value: float | None

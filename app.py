@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 import engine
-from ui import charts, fmt, kpi, results, whatif
+from ui import charts, decide, fmt, kpi, results, whatif
 from ui.text import LANGS, plain, t
 
 st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
@@ -141,10 +141,11 @@ def init_state() -> None:
     st.session_state["_init"] = True
 
 
-TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_export")
+TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_sens", "tab_goal", "tab_export")
 
 
-FORMATTED = ("base", "tmt_rules", "estimator", "fin_unit", "years_measure", "compare_measure")  # format_func widgets
+FORMATTED = ("base", "tmt_rules", "estimator", "fin_unit", "years_measure", "compare_measure", "sens_kpi", "goal_kpi",
+             "goal_control", "goal_bound")  # format_func widgets
 
 
 def switch_language() -> None:
@@ -260,7 +261,7 @@ titles = {u: B.unit_name(u, lang) for u in ("elinvoima", "tyollisyys", "etp")} |
 st.html(kpi.cards_html(sections, titles))
 
 # ------------------------------------------------------------------------------------------ tabs (lazy)
-tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_exp = st.tabs([t(k, lang) for k in TABS], key="view",
+tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_sens, tab_goal, tab_exp = st.tabs([t(k, lang) for k in TABS], key="view",
                                                                  on_change="rerun")
 unit_names = {u: B.unit_name(u, lang) for u in ("etp", "elinvoima", "tyollisyys")}
 YEAR_MEASURES = {  # (unit, measure) shown in the multi-year view and the comparison
@@ -353,6 +354,55 @@ if tab_cmp.open:
                                 key="compare_measure")
             chart(charts.compare({n: r.series for n, r in compared.items()}, *YEAR_MEASURES[mkey],
                                                    measure_label(mkey), lang))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_tornado(fingerprint: str, unit: str, measure: str, yr: int, draws: int, seed: int, title: str,
+                   _scenario: engine.Scenario):
+    return decide.tornado(baseline_data(), _scenario, unit, measure, yr, draws, seed, title)
+
+
+if tab_sens.open:
+    with tab_sens:
+        st.markdown(t("sens_intro", lang))
+        key = st.selectbox(t("sens_kpi", lang), list(YEAR_MEASURES), format_func=measure_label, key="sens_kpi")
+        with st.spinner(t("sens_wait", lang)):
+            table, _, spec = cached_tornado(scenario.fingerprint(), *YEAR_MEASURES[key], year, c.draws, c.seed,
+                                            t("sens_title", lang, kpi=measure_label(key), year=year), scenario)
+        if (table.swing > 0).any():
+            chart(spec)
+            st.table(pd.DataFrame(decide.table_rows(table, lang)))
+        else:
+            st.info(t("sens_none", lang))
+
+
+def set_slider(name: str, value) -> None:
+    st.session_state[name] = value
+
+
+if tab_goal.open:
+    with tab_goal:
+        st.markdown(t("goal_intro", lang))
+        cols = st.columns(2)
+        gname = cols[0].selectbox(t("goal_control", lang), decide.GOAL_CONTROLS, format_func=lambda n: t(n, lang),
+                                  key="goal_control")
+        gkey = cols[1].selectbox(t("sens_kpi", lang), list(YEAR_MEASURES), format_func=measure_label, key="goal_kpi")
+        cols = st.columns(3)
+        bound = cols[0].radio(t("goal_bound", lang), ("at_most", "at_least"), format_func=lambda b: t("goal_" + b, lang),
+                              key="goal_bound", horizontal=True)
+        level = cols[1].number_input(t("goal_level", lang), value=float(round(
+            kpi.value(tables.index, year, *YEAR_MEASURES[gkey], "mean"))), key="goal_level")
+        prob = cols[2].slider(t("goal_prob", lang), 0.5, 0.95, 0.8, 0.05, key="goal_prob")
+        if st.button(t("goal_run", lang), key="goal_run"):
+            with st.spinner(t("goal_wait", lang)):
+                st.session_state.goal = (gkey, decide.solve(B, doc, c, d, gname, *YEAR_MEASURES[gkey], year, bound, level,
+                                                            prob))
+        if st.session_state.get("goal") is not None:
+            asked, goal = st.session_state.goal
+            st.markdown(decide.goal_text(goal, t(goal.name, lang), measure_label(asked), lang))
+            if goal.slider is not None:
+                st.button(t("goal_set", lang, value=fmt.number(goal.slider, lang, 1)), key="goal_set",
+                          on_click=set_slider, args=(goal.name, goal.slider))
 
 if tab_exp.open:
     with tab_exp:

@@ -13,6 +13,13 @@ from ``engine.*`` submodules (tests/test_layers.py). The names below are what a 
 read the tables: the finance units, the statistics' columns, the TMT's subsidy-day bands, the
 estimators, ``summarise`` for percentiles of the caller's own path arrays, ``fmt`` (numbers as the
 report prints them) and ``report_files``/``write_report`` (the report written: xlsx, html, md).
+
+Decision tools (issue 15)::
+
+    target = engine.check_target(baseline, scenario, "tmt_cost_keur", "tyollisyys", 2025)
+    table, mean = engine.sensitivity(baseline, scenario, target, draws=1000, seed=1)   # the tornado
+    ctl = engine.control(baseline, scenario, "activation")
+    answer = engine.goal_seek(baseline, ctl.make, ctl.lo, ctl.hi, target, at_most=17000, probability=0.8)
 """
 from engine.load.baseline import UNITS, Baseline, load_baseline
 from engine.common import fmt
@@ -25,11 +32,13 @@ from engine.results.result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise
 from engine.load.scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
 from engine.pipeline import simulate
 from engine.model.tmt import BANDS as TMT_BANDS
+from engine.commands.sensitivity import Target, check_target, sensitivity, tornado_spec
+from engine.commands.goal_seek import CONTROLS, GRID as GOAL_GRID, GoalSeek, control, goal_seek
 
 __all__ = [
-    "ESTIMATORS", "FINANCE_UNITS", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
-    "Baseline", "Distribution", "Parameters", "Result", "Scenario", "UserError",
-    "fmt", "load_baseline", "load_scenario", "report_files", "scenario_from_dict", "simulate", "summarise",
-    "write_report", "write_tables",
+    "CONTROLS", "ESTIMATORS", "FINANCE_UNITS", "GOAL_GRID", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
+    "Baseline", "Distribution", "GoalSeek", "Parameters", "Result", "Scenario", "Target", "UserError",
+    "check_target", "control", "fmt", "goal_seek", "load_baseline", "load_scenario", "report_files",
+    "scenario_from_dict", "sensitivity", "simulate", "summarise", "tornado_spec", "write_report", "write_tables",
 ]
 __version__ = "0.1.0"

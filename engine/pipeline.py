@@ -13,7 +13,7 @@ from engine.common.errors import UserError
 from engine.model.inputs import prepare
 from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
 from engine.model.ledger import forecast_ledger
-from engine.load.parameters import Parameters
+from engine.load.parameters import Parameters, Pins
 from engine.model.paths import run
 from engine.results.result import CHUNK_PATHS, ChunkedResult, Result
 from engine.load.scenario import Scenario
@@ -111,7 +111,7 @@ def _check_run_args(draws, seed) -> None:
 
 
 def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int = 0,
-             params: Parameters | None = None) -> Result | ChunkedResult:
+             params: Parameters | None = None, pins: Pins | None = None) -> Result | ChunkedResult:
     """Forecast ``draws`` paths of the scenario. ``draws=1`` is the central path (medians, no noise).
 
     Up to :data:`CHUNK_PATHS` paths the :class:`Result` holds every path; a bigger run goes in chunks
@@ -120,18 +120,20 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
 
     The same (baseline, scenario, draws, seed) gives bit-identical results; every uncertain parameter
     draws from its own seeded stream, so scenarios run with one seed share their random numbers.
+    ``pins`` holds chosen entries' uniforms fixed and records what the run draws
+    (:class:`engine.load.parameters.Pins`, the sensitivity analysis's seam).
     """
     _check_run_args(draws, seed)
     draws, seed = int(draws), int(seed)
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
     if draws > CHUNK_PATHS:
-        return ChunkedResult.collect(simulate_chunks(baseline, scenario, draws, seed, params))
-    return _simulate(baseline, scenario, scenario.parameters(params).sample(grid, draws, seed), grid)
+        return ChunkedResult.collect(simulate_chunks(baseline, scenario, draws, seed, params, pins=pins))
+    return _simulate(baseline, scenario, scenario.parameters(params).sample(grid, draws, seed, pins), grid)
 
 
 def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: int, params: Parameters | None = None,
-                    chunk_paths: int | None = None) -> Iterator[Result]:
+                    chunk_paths: int | None = None, pins: Pins | None = None) -> Iterator[Result]:
     """The run :func:`simulate` makes of ``draws`` paths, as :class:`Result` chunks of ``chunk_paths``
     (:data:`CHUNK_PATHS`) paths in path order: path i of the run is path i − offset of its chunk, the
     same numbers bit for bit (each path's draws depend only on the seed and its index; nothing in the
@@ -146,7 +148,7 @@ def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: in
     streams: dict = {}
     for offset in range(0, draws, chunk):
         n = min(chunk, draws - offset)
-        yield _simulate(baseline, scenario, params.sample(grid, n, seed, offset=offset, total=draws, streams=streams),
+        yield _simulate(baseline, scenario, params.sample(grid, n, seed, pins, offset=offset, total=draws, streams=streams),
                         grid, all_floor_drivers=True)
 
 

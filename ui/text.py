@@ -140,6 +140,58 @@ TEXT: dict[str, tuple[str, str]] = {
     "tab_years": ("Monivuotinen", "Multi-year"),
     "tab_compare": ("Vertailu", "Compare"),
     "tab_export": ("Vie ja jaa", "Export and share"),
+    "tab_sens": ("Herkkyys", "Sensitivity"),
+    "tab_goal": ("Tavoitehaku", "Goal seek"),
+    "sens_kpi": ("Tunnusluku", "Figure"),
+    "sens_title": ("Herkkyys: {kpi} {year}", "Sensitivity: {kpi} {year}"),
+    "sens_intro": (
+        "Kuinka paljon tunnusluvun keskiarvo muuttuu, kun yksi epävarma oletus pidetään P10- ja P90-arvossaan "
+        "(muut vaihtelevat ja käyttävät samoja satunnaislukuja), tai kun yksi skenaarion sokki tai oikaisu "
+        "poistetaan (sensitivity: tornado). Varianssiosuus: oletuksen ensimmäisen kertaluvun Sobol-indeksi.",
+        "How much the figure's mean moves when one uncertain input is held at its P10 and at its P90 (the rest "
+        "vary, on the same random numbers), or when one shock or adjustment of the scenario is left out "
+        "(herkkyys: tornado). Variance share: the input's first-order Sobol index."),
+    "sens_wait": ("Lasketaan herkkyyttä (kaksi ajoa jokaista oletusta kohden)…",
+                  "Computing the sensitivity (two runs per input)…"),
+    "sens_none": ("Mikään oletus ei muuta tätä lukua.", "No input moves this figure."),
+    "sens_input": ("Oletus", "Input"),
+    "sens_without": ("ilman", "without"),
+    "sens_with": ("kanssa", "with"),
+    "sens_swing": ("Vaihteluväli", "Swing"),
+    "sens_share": ("Varianssiosuus", "Variance share"),
+    "goal_intro": (
+        "Millä säätimen arvolla tunnusluku pysyy tavoitteessa halutulla todennäköisyydellä (goal seek)? "
+        "Haku ajaa skenaarion samoilla satunnaisluvuilla eri arvoilla (Brentin menetelmä).",
+        "At what value of a control does the figure stay within the target with the given probability "
+        "(tavoitehaku)? The search runs the scenario on the same random numbers at different values (Brent's method)."),
+    "goal_control": ("Säädin", "Control"),
+    "goal_bound": ("Tavoite", "Target"),
+    "goal_at_most": ("enintään", "at most"),
+    "goal_at_least": ("vähintään", "at least"),
+    "goal_level": ("Tavoitetaso (tunnusluvun yksikössä)", "Target level (in the figure's unit)"),
+    "goal_prob": ("Todennäköisyys", "Probability"),
+    "goal_run": ("Hae", "Search"),
+    "goal_wait": ("Haetaan…", "Searching…"),
+    "goal_set": ("Aseta säädin arvoon {value}", "Set the slider to {value}"),
+    "goal_above": ("tai enemmän", "or more"),
+    "goal_below": ("tai vähemmän", "or less"),
+    "goal_solved": (
+        "{control} = {value} {side} täyttää tavoitteen P({kpi} {sign} {level}) ≥ {p} %. Säätimen arvolla {slider} "
+        "todennäköisyys on {check} % (tarkistusajo).",
+        "{control} = {value} {side} meets P({kpi} {sign} {level}) ≥ {p}%. At the slider value {slider} the "
+        "probability is {check}% (a check run)."),
+    "goal_everywhere": (
+        "Säätimen {control} jokainen kokeiltu arvo ({n} arvoa koko väliltä) täyttää tavoitteen "
+        "P({kpi} {sign} {level}) ≥ {p} %.",
+        "Every value of {control} tried ({n} values over its range) meets P({kpi} {sign} {level}) ≥ {p}%."),
+    "goal_many": (
+        " Tunnusluku ei muutu säätimen mukana yhteen suuntaan ({n} leikkauskohtaa): tämä on lähimpänä nykyistä arvoa.",
+        " The figure does not move one way with the control ({n} crossings): this one is nearest the current value."),
+    "goal_never": (
+        "Mikään säätimen {control} kokeiltu arvo ei täytä tavoitetta P({kpi} {sign} {level}) ≥ {p} %. Lähimmäs pääsee "
+        "arvo {best}: todennäköisyys {got} %, tunnusluvun kvantiili {q}.",
+        "No value of {control} tried meets P({kpi} {sign} {level}) ≥ {p}%. The closest is {best}: probability {got}%, "
+        "the figure's quantile {q}."),
     "unit_select": ("Yksikkö", "Unit"),
     "cum_title": ("Toimintakate kertymä {year}, milj. € (tammi–kesä toteuma, sitten ennuste)",
                   "Cumulative margin {year}, M€ (Jan–Jun actual, then forecast)"),

@@ -1,4 +1,5 @@
-"""``ennuste``: run, report, validate, explain, calibrate and back-test from the command line.
+"""``ennuste``: run, report, validate, explain, calibrate and back-test scenarios, and ask what moves a
+figure (``sensitivity``) and what it takes to hit a target (``solve``), from the command line.
 
 Exit codes: 0 success; 2 a user error (bad file, field or option, an ``--out`` that must not be
 written, a run too big for the machine's memory), reported on one line on stderr without a traceback;
@@ -88,6 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("explain", help="show a scenario resolved: changed parameters by period and shocks in words")
     exp.add_argument("file", metavar="FILE")
+
+    def target_args(q: argparse.ArgumentParser) -> None:
+        q.add_argument("file", metavar="FILE", help="scenario TOML file")
+        q.add_argument("--measure", default="tmt_cost_keur", help="year_end measure (default tmt_cost_keur)")
+        q.add_argument("--unit", default="tyollisyys", help="unit of the measure (default tyollisyys)")
+        q.add_argument("--year", type=_positive_int("--year", 1900, 2200), default=None,
+                       help="year (default: the budget year)")
+        q.add_argument("--draws", type=_positive_int("--draws", 2, 1_000_000), default=1000,
+                       help="Monte Carlo paths per run (default 1000)")
+        q.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
+
+    sen = sub.add_parser("sensitivity", help="which inputs move a year-end figure most: tornado and variance shares")
+    target_args(sen)
+    sen.add_argument("--out", metavar="DIR", help="write sensitivity.csv, sensitivity.json (Vega-Lite) and "
+                                                  "sensitivity.png to DIR (as `run --out`)")
+    sen.add_argument("--force", action="store_true", help="with --out: as `run --force`")
+
+    sol = sub.add_parser("solve", help="the value of one control at which a year-end figure meets a target")
+    target_args(sol)
+    sol.add_argument("--control", required=True,
+                     help="activation, fazer_jobs, refugees, downturn or a number parameter's name")
+    goal = sol.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--at-most", type=float, metavar="LEVEL", help="the figure stays at or below LEVEL")
+    goal.add_argument("--at-least", type=float, metavar="LEVEL", help="the figure stays at or above LEVEL")
+    sol.add_argument("--probability", type=float, default=0.8, help="with this probability (default 0.8)")
+    sol.add_argument("--range", type=float, nargs=2, metavar=("LO", "HI"), help="the control's range to search")
 
     cal = sub.add_parser("calibrate", help="fit the free parameters to the report and save them with the date")
     cal.add_argument("--dry-run", action="store_true", help="print the fit without saving it")
@@ -235,10 +262,55 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         print(backtest.report(bt))
         if writer is not None:
             spec = backtest.chart_spec(bt.scores)
-            writer.write({"backtest": bt.scores, "backtest_forecasts": bt.forecasts, "backtest_ledger": bt.ledger},
-                         texts={"backtest_chart.json": json.dumps(spec, indent=1, ensure_ascii=False) + "\n",
-                                "backtest_chart.html": backtest.chart_html(spec)})
+            writer.write({"backtest": bt.scores, "backtest_forecasts": bt.forecasts, "backtest_ledger": bt.ledger,
+                          "backtest_chart.json": (json.dumps(spec, indent=1, ensure_ascii=False) + "\n").encode(),
+                          "backtest_chart.html": backtest.chart_html(spec).encode()})
             print(f"\nKirjoitettu / written: {args.out}")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from engine.commands import sensitivity as sens
+    from engine.results import output
+
+    baseline = load_baseline()
+    scenario = load_scenario(args.file)
+    target = sens.check_target(baseline, scenario, args.measure, args.unit, args.year)
+    reserved = output.reserve(args.out, scenario.chain, args.force) if args.out is not None else nullcontext()
+    with reserved as writer:
+        table, mean = sens.sensitivity(baseline, scenario, target, args.draws, args.seed)
+        spec = sens.tornado_spec(table, mean, target)
+        if writer is not None:
+            writer.write({"sensitivity": table, "sensitivity.json": json.dumps(spec, indent=1).encode(),
+                          "sensitivity.png": sens.png(spec)})
+    print(f"{scenario.name}: {target.label()}, mean {mean:,.1f} ({args.draws} paths, seed {args.seed})")
+    fmt = {**{c: "{:,.4g}".format for c in ("low_value", "high_value")},
+           **{c: "{:,.1f}".format for c in ("measure_low", "measure_high", "swing")}, "variance_share": "{:.3f}".format}
+    print(table.to_string(index=False, formatters=fmt))
+    if args.out is not None:
+        print(f"Kirjoitettu / written: {args.out}")
+    return 0
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    import math
+
+    from engine.commands import goal_seek, sensitivity as sens
+
+    for flag in ("at_most", "at_least"):
+        v = getattr(args, flag)
+        if v is not None and not math.isfinite(v):
+            raise UserError(f"value {v!r} is not a finite number", field="--" + flag.replace("_", "-"))
+    baseline = load_baseline()
+    scenario = load_scenario(args.file)
+    target = sens.check_target(baseline, scenario, args.measure, args.unit, args.year)
+    ctl = goal_seek.control(baseline, scenario, args.control, tuple(args.range) if args.range else None)
+    ans = goal_seek.goal_seek(baseline, ctl.make, ctl.lo, ctl.hi, target, at_most=args.at_most, at_least=args.at_least,
+                              probability=args.probability, draws=args.draws, seed=args.seed, current=ctl.current)
+    print(f"{scenario.name}: {ans.describe(ctl.name, target)} [{ctl.unit}; {ans.evaluations} runs of {args.draws} "
+          f"paths, seed {args.seed}]")
     return 0
 
 
@@ -267,6 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_calibrate(args)
         if args.command == "backtest":
             return _cmd_backtest(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
+        if args.command == "solve":
+            return _cmd_solve(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0

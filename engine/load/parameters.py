@@ -275,11 +275,11 @@ class Parameters:
             defs[name] = replace(defs[name], value=_resolve(v, defs[name], override=False))
         return Parameters(defs, self.source_file)
 
-    def sample(self, grid: MonthGrid, draws: int, seed: int, offset: int = 0, total: int = 0,
-               streams: dict | None = None) -> "ParamDraws":
+    def sample(self, grid: MonthGrid, draws: int, seed: int, pins: "Pins | None" = None, offset: int = 0,
+               total: int = 0, streams: dict | None = None) -> "ParamDraws":
         """Draws for ``draws`` paths; with ``offset``/``total`` the paths ``offset … offset+draws−1`` of a
-        run of ``total`` (a chunk: see :class:`ParamDraws`)."""
-        return ParamDraws(self, grid, draws, seed, offset=offset, total=total,
+        run of ``total`` (a chunk: see :class:`ParamDraws`); ``pins`` hold chosen entries fixed."""
+        return ParamDraws(self, grid, draws, seed, pins, offset=offset, total=total,
                           _streams={} if streams is None else streams)
 
 
@@ -311,6 +311,25 @@ def _stream(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(key.encode())])
 
 
+U_EDGE = 1e-9  # a pinned uniform is kept inside (0, 1): ppf(0) and ppf(1) are infinite for unbounded laws
+
+
+@dataclass
+class Pins:
+    """Uniforms held fixed for some uncertain entries, and a record of every entry a run draws.
+
+    The seam of the sensitivity analysis (engine.commands.sensitivity): ``values`` maps an entry's key
+    (as :meth:`ParamDraws.uniforms` names it: ``"<parameter>#<segment>"``, ``"shocks.<id>.<field>"``,
+    ``"adjustments.<id>.<year>"``, ``"ledger.remainder.<unit>.<side>"``) to a uniform 0…1, one for every
+    path or a (draws,) array; every other entry keeps its own seeded stream, so a pinned run shares its
+    other random numbers with the unpinned one. ``drawn`` is filled by the run: each key asked for, in
+    order, with its distribution (None for the ledger remainder, a standard normal).
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    drawn: dict[str, Distribution | None] = field(default_factory=dict)
+
+
 @dataclass
 class ParamDraws:
     """Parameter values on a month grid for ``draws`` paths.
@@ -329,6 +348,7 @@ class ParamDraws:
     grid: MonthGrid
     draws: int
     seed: int
+    pins: Pins | None = None
     _cache: dict = field(default_factory=dict)
     offset: int = 0
     total: int = 0  # 0: this is the whole run
@@ -338,14 +358,29 @@ class ParamDraws:
     def central(self) -> bool:
         return (self.total or self.draws) == 1
 
-    def uniforms(self, key: str) -> np.ndarray:
-        """(draws,) uniforms for the uncertain entry ``key``; 0.5 on the central path."""
+    def uniforms(self, key: str, dist: Distribution | None = None) -> np.ndarray:
+        """(draws,) uniforms for the uncertain entry ``key``; 0.5 on the central path; a pinned value if
+        :attr:`pins` holds one for ``key`` (``dist``: the entry's law, for the pins' record)."""
+        if self.pins is not None:
+            self.pins.drawn.setdefault(key, dist)
+            if key in self.pins.values:
+                u = np.clip(np.asarray(self.pins.values[key], dtype=float), U_EDGE, 1.0 - U_EDGE)
+                if u.ndim == 1 and self.total and u.size == self.total:  # one per path of the run: this chunk's
+                    u = u[self.offset:self.offset + self.draws]
+                return np.array(np.broadcast_to(u, (self.draws,)))
         if self.central:
             return np.full(1, 0.5)
         g = _stream(self.seed, key)
         if self.offset:
             g.bit_generator.advance(self.offset)  # one 64-bit output per double
         return g.random(self.draws)
+
+    def pinned(self, key: str) -> bool:
+        return self.pins is not None and key in self.pins.values
+
+    def draw(self, key: str, dist: Distribution) -> np.ndarray:
+        """(draws|1,) values of the uncertain entry ``key`` with law ``dist`` (inverse CDF of its uniforms)."""
+        return dist.ppf(self.uniforms(key, dist))
 
     def normals(self, key: str, months: int) -> np.ndarray:
         """(draws, months) standard normals for a noise process; zeros on the central path."""
@@ -367,7 +402,7 @@ class ParamDraws:
     def _draw(self, name: str, i: int, value: Any) -> np.ndarray:
         if isinstance(value, Distribution):
             d = self.params[name]
-            v = value.ppf(self.uniforms(f"{name}#{i}"))
+            v = self.draw(f"{name}#{i}", value)
             return np.clip(v, -np.inf if d.min is None else d.min, np.inf if d.max is None else d.max)
         return np.full(1, float(value))
 

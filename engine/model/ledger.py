@@ -166,8 +166,10 @@ def remainder_multiplier(pdraws: ParamDraws) -> np.ndarray:
     for side, mask in SIDES:
         sd = pdraws.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
         for u, unit in enumerate(UNITS):
-            u01 = np.clip(pdraws.uniforms(f"ledger.remainder.{unit}.{side}"), 1e-12, 1 - 1e-12)  # finite z
-            u01[1::2] = 1.0 - u01[0::2][: pdraws.draws // 2]
+            key = f"ledger.remainder.{unit}.{side}"
+            u01 = np.clip(pdraws.uniforms(key), 1e-12, 1 - 1e-12)  # finite z
+            if not pdraws.pinned(key):  # a pinned draw (sensitivity analysis) is what it is on every path
+                u01[1::2] = 1.0 - u01[0::2][: pdraws.draws // 2]
             z[:, u, mask] = sd * norm.ppf(u01)[:, None]
     return np.maximum(1.0 + z, 0.0)
 
@@ -223,7 +225,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
             elif isinstance(adj.amount_keur, float):
                 amount = np.full(1, adj.amount_keur)
             else:
-                amount = adj.amount_keur.distribution().ppf(pdraws.uniforms(f"adjustments.{adj_id}.{year}"))
+                amount = pdraws.draw(f"adjustments.{adj_id}.{year}", adj.amount_keur.distribution())
             lines[:, y, u, ln] += w * amount
             sign = 1.0 if IS_REVENUE[ln] else -1.0
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,

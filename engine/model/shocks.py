@@ -75,7 +75,7 @@ def _value(v, pdraws, key: str) -> np.ndarray:
     """(P|1,) a shock's number or its draws (keyed by shock id and field: common random numbers)."""
     if isinstance(v, (int, float)):
         return np.full(1, float(v))
-    return v.distribution().ppf(pdraws.uniforms(key))
+    return pdraws.draw(key, v.distribution())
 
 
 def ramp_points(points: list[Point], grid: MonthGrid) -> np.ndarray:

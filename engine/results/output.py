@@ -47,11 +47,11 @@ MANIFEST = ".ennuste-manifest.json"
 TOOL = "etp-ennuste"
 TEMP_PREFIX = ".ennuste-tmp-"
 FORMATS = ("csv", "parquet")
-TEXT_FORMATS = ("html", "json")  # text files beside the tables (a chart), named with their extension
+FILE_EXTS = ("html", "json", "png")  # files written as given bytes beside the tables (a chart's spec, page and picture)
 SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 _TEMP = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_]+")
-_TEXT_NAME = re.compile(r"[A-Za-z0-9_]+\.(?:" + "|".join(TEXT_FORMATS) + ")")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_]+\.(" + "|".join(FILE_EXTS) + ")")
 _SHOWN = 4  # names echoed in a refusal
 
 
@@ -103,8 +103,8 @@ def _leftover(name: str) -> bool:
 def _own_name(name: str) -> bool:
     """A name this tool writes into an output folder (tables, manifest, temps)."""
     stem, _, ext = name.rpartition(".")
-    return name == MANIFEST or name.startswith(TEMP_PREFIX) or (ext in FORMATS + TEXT_FORMATS
-                                                                  and bool(_TABLE_NAME.fullmatch(stem)))
+    return name == MANIFEST or name.startswith(TEMP_PREFIX) or (ext in FORMATS and bool(_TABLE_NAME.fullmatch(stem))) \
+        or bool(_FILE_NAME.fullmatch(name))
 
 
 def _sha256(path: Path) -> tuple[int, str]:
@@ -306,9 +306,9 @@ def _remove_leftovers(folder: Path) -> None:
             pass
 
 
-def _write_file(path: Path, df: pd.DataFrame | str, fmt: str) -> None:
-    if isinstance(df, str):
-        path.write_text(df, encoding="utf-8")
+def _write_file(path: Path, df: pd.DataFrame | bytes, fmt: str) -> None:
+    if isinstance(df, bytes):
+        path.write_bytes(df)
     elif fmt == "parquet":
         df.to_parquet(path, index=False)
     else:
@@ -381,7 +381,7 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
-def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame | str], fmt: str, pending: list[int]) -> None:
+def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame | bytes], fmt: str, pending: list[int]) -> None:
     """Build the folder as a hidden sibling and rename it into place."""
     created = _make_parents(plan.path.parent)
     staging = plan.path.parent / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(3)}-{plan.path.name[:64]}"
@@ -389,7 +389,8 @@ def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame | str], fmt: str, p
         _remove_leftovers(plan.path.parent)
         os.mkdir(staging)  # mode from the umask, as any folder the user makes
         files = {}
-        for name, df in tables.items():  # file name → table or text
+        for name, df in tables.items():
+            name = _file_name(name, df, fmt)
             _write_file(staging / name, df, fmt)
             files[name] = _entry(staging / name)
         _write_text(staging / MANIFEST, _manifest_text(files))
@@ -414,17 +415,22 @@ def _write_new(plan: Plan, tables: Mapping[str, pd.DataFrame | str], fmt: str, p
         raise
 
 
+def _file_name(name: str, df: pd.DataFrame | bytes, fmt: str) -> str:
+    """A table's file name (``name.fmt``); a file given as bytes carries its extension in ``name``."""
+    return name if isinstance(df, bytes) else f"{name}.{fmt}"
+
+
 def _entry(path: Path) -> dict:
     size, digest = _sha256(path)
     return {"bytes": size, "sha256": digest}
 
 
-def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame | str], fmt: str, pending: list[int]) -> None:
+def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame | bytes], fmt: str, pending: list[int]) -> None:
     """Each file to a temp name in the folder, then renamed over its name; the manifest last."""
     folder = plan.path
     _remove_leftovers(folder)
     tag = f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(3)}-"
-    new_names = list(tables)  # file names
+    new_names = [_file_name(name, df, fmt) for name, df in tables.items()]
     for name in new_names:
         target = folder / name
         if os.path.lexists(target) and target.is_dir() and not target.is_symlink():
@@ -432,7 +438,7 @@ def _write_in_place(plan: Plan, tables: Mapping[str, pd.DataFrame | str], fmt: s
     temps: dict[str, Path] = {}
     try:
         files = {}
-        for name, df in tables.items():
+        for (table, df), name in zip(tables.items(), new_names):
             temps[name] = folder / (tag + name)
             _write_file(temps[name], df, fmt)
             files[name] = _entry(temps[name])
@@ -481,21 +487,20 @@ class Writer:
     force: bool
     written: bool = False  # the tables are in place (an interrupt after this did not undo them)
 
-    def write(self, tables: Mapping[str, pd.DataFrame], fmt: str = "csv", texts: Mapping[str, str] | None = None) -> Path:
-        """Write the tables (``name.csv`` or ``name.parquet`` each) and ``texts`` (file name with its
-        extension, e.g. ``chart.html`` → its text); re-checks the folder first, since it may have
+    def write(self, tables: Mapping[str, pd.DataFrame | bytes], fmt: str = "csv") -> Path:
+        """Write the tables (``name.csv`` or ``name.parquet`` each; a value given as bytes is a file
+        named ``name``, e.g. ``chart.png``: see FILE_EXTS); re-checks the folder first, since it may have
         changed while the run was computing."""
         if fmt not in FORMATS:
             raise UserError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}", field="format")
-        bad = [n for n in tables if not isinstance(n, str) or not _TABLE_NAME.fullmatch(n)]
-        bad += [n for n in texts or {} if not isinstance(n, str) or not _TEXT_NAME.fullmatch(n)]
+        bad = [n for n, v in tables.items() if not isinstance(n, str)
+               or not (_FILE_NAME if isinstance(v, bytes) else _TABLE_NAME).fullmatch(n)]
         if bad:
-            raise ValueError(f"table names must be letters, digits and _ (texts: with .html or .json): {bad!r}")
-        files = {f"{name}.{fmt}": df for name, df in tables.items()} | dict(texts or {})
+            raise ValueError(f"table names must be letters, digits and _: {bad!r}")
         plan = check(self.out, self.inputs, self.force)
         pending: list[int] = []
         try:
-            (_write_new if plan.kind == "new" else _write_in_place)(plan, files, fmt, pending)
+            (_write_new if plan.kind == "new" else _write_in_place)(plan, tables, fmt, pending)
             self.written = True
         except OSError as exc:
             raise _fail(plan.label, f"cannot write: {exc.strerror or exc}") from None

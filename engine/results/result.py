@@ -215,6 +215,33 @@ class Result:
                 rows.add([(sid, int(year), "lahti", measure)], arr[:, y])
         return rows
 
+    def path_measures(self) -> dict[str, tuple[str, ...]]:
+        """unit -> the year-end measures :meth:`year_end_paths` gives (the ``year_end`` rows that vary by path)."""
+        fin = ("revenue_keur", "costs_keur", "margin_keur") + tuple(f"{line}_keur" for line in LINES)
+        out = {u: fin for u in FINANCE_UNITS}
+        out["tyollisyys"] = fin + ("tmt_cost_keur",)
+        if self.labour is not None:
+            out["lahti"] = tuple(self.labour.year_end_measures(self.grid))
+        return out
+
+    def year_end_paths(self, measure: str, unit: str, year: int) -> np.ndarray:
+        """(draws,) a ``year_end`` row's figure on every path, before the statistics: the same numbers its
+        mean and percentiles summarise (for the sensitivity analysis and the goal seek). KeyError if the
+        (measure, unit) is not in :meth:`path_measures` or the year not in :attr:`years`."""
+        if measure not in self.path_measures().get(unit, ()):
+            raise KeyError((measure, unit))
+        hits = np.flatnonzero(self.years == year)
+        if not len(hits):
+            raise KeyError(year)
+        y = int(hits[0])
+        if unit == "lahti":
+            v = self.labour.year_end_measures(self.grid)[measure][:, y]
+        elif measure == "tmt_cost_keur":
+            v = self.ledger.tmt_year[:, y]
+        else:
+            v = self._finance_year()[measure][:, y, FINANCE_UNITS.index(unit)]
+        return np.broadcast_to(np.asarray(v, dtype=float), (self.draws,))
+
     def monthly(self) -> pd.DataFrame:
         return _sort_monthly(self._monthly_rows().frame(MONTHLY_KEYS), self._forecast_months()[1])
 

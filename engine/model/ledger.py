@@ -107,13 +107,13 @@ def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     shares = np.empty((len(UNITS), len(LINES)))
     for u, unit in enumerate(UNITS):
         f = baseline.ledger[unit]
-        rev_h1_prev = f.actual_h1_prev[IS_REVENUE].sum()
-        cost_h1_prev = f.actual_h1_prev[~IS_REVENUE].sum()
+        rev_ytd_prev = f.actual_ytd_prev[IS_REVENUE].sum()
+        cost_ytd_prev = f.actual_ytd_prev[~IS_REVENUE].sum()
         cost_closing = f.costs_closing_prev
         if unit == "tyollisyys":
-            cost_h1_prev -= tmt.booked_h1_prev
+            cost_ytd_prev -= tmt.booked_ytd_prev
             cost_closing -= baseline.tmt.closing_prev_keur
-        shares[u] = np.where(IS_REVENUE, rev_h1_prev / f.revenue_closing_prev, cost_h1_prev / cost_closing)
+        shares[u] = np.where(IS_REVENUE, rev_ytd_prev / f.revenue_closing_prev, cost_ytd_prev / cost_closing)
     return shares
 
 
@@ -122,8 +122,8 @@ def _bases(baseline: Baseline, tmt: TmtCost, appropriation: np.ndarray) -> tuple
     budget = np.stack([baseline.ledger[u].budget for u in UNITS])[None].repeat(len(appropriation), 0)
     budget_full = budget.copy()
     budget[:, TMT_UNIT, TMT_LINE] -= appropriation
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)
-    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
+    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
     run_rate = (actual / run_rate_shares(baseline, tmt))[None]
     return budget, run_rate, budget_full
 
@@ -143,8 +143,8 @@ def plan_growth(years: np.ndarray, budget_year: int) -> np.ndarray:
 
 def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     """(units, lines) k€ booked Jan–Jun of the budget year, the TMT taken out of tyollisyys grants paid."""
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)
-    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
+    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
     return actual
 
 
@@ -180,6 +180,9 @@ def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     -1145
     """
     h = baseline.htv(unit)
+    if h is None:
+        raise UserError(f"a 'derive = \"staff_htv\"' adjustment needs the pack's staff_htv sheet for {unit}; "
+                        "the pack has none", file=baseline.file, field="staff_htv")
     budget = baseline.ledger[unit].budget[LINE_INDEX["staff"]]
     return float(budget * (h.actual_or_forecast[-1] / h.target[-1] - 1.0))
 
@@ -263,7 +266,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
 
     # What is booked stays booked: the budget year's line never closes below its Jan–Jun actuals. A
     # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
     if short.any():
         lines[:, 0] += short
@@ -330,7 +333,7 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
     cost = np.empty((draws, n, len(UNITS)))
     rev[:, ~forecast] = 0.0
     cost[:, ~forecast] = 0.0
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
     for y, year in enumerate(years):
         in_year = (grid.years == year) & forecast
         k = in_year.sum()
@@ -341,7 +344,7 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
         done = (grid.years == year) & ~forecast
         if done.any():  # the budget year's Jan–Jun is actual
             act = actual.copy()
-            act[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+            act[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
             year_lines = year_lines - act[None]
         months = np.flatnonzero(in_year)  # a year's forecast months are a run: a slice, no mask copies
         months = slice(months[0], months[-1] + 1)

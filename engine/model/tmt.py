@@ -115,14 +115,14 @@ def annual(values: np.ndarray, grid: MonthGrid) -> np.ndarray:
 class TmtCost:
     """The TMT model's cost in k€: ``benefit_month`` (draws, months) by benefit month on the grid,
     ``booked`` (draws, months) as booked in the city's accounts, ``year`` (draws, years) accrual totals,
-    and ``booked_h1`` / ``booked_h1_prev`` (k€) the amounts inside the Jan–Jun actuals of the
+    and ``booked_ytd`` / ``booked_ytd_prev`` (k€) the amounts inside the Jan–Jun actuals of the
     budget year and the year before."""
 
     benefit_month: np.ndarray
     booked: np.ndarray
     year: np.ndarray
-    booked_h1: float
-    booked_h1_prev: float
+    booked_ytd: float
+    booked_ytd_prev: float
     booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.model.tmt.BANDS)
 
 
@@ -233,7 +233,7 @@ def stitch_first_half(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, billed
     cost_bands_keur[:, :t0] = start.cost_bands_keur
 
 
-def booked_h1(start: "TmtStart", grid: MonthGrid, budget_year: int) -> float:
+def booked_ytd(start: "TmtStart", grid: MonthGrid, budget_year: int) -> float:
     """k€ of TMT inside the budget year's Jan–Jun actuals: Kela bills a benefit month the month after,
     so June's books hold the benefit months January–May of the first-half run."""
     t0 = len(start.cost_keur)
@@ -241,7 +241,7 @@ def booked_h1(start: "TmtStart", grid: MonthGrid, budget_year: int) -> float:
     return float(start.cost_keur[jan_may[:t0]].sum())
 
 
-def booked_h1_prev(closing_prev_keur: float, budget_year: int) -> float:
+def booked_ytd_prev(closing_prev_keur: float, budget_year: int) -> float:
     """k€ of TMT inside last year's Jan–Jun actuals: last year's closing TMT × the weekday share of its
     January–May (the benefit months booked by June)."""
     wd = weekdays(year_months(budget_year - 1))
@@ -253,7 +253,7 @@ def cost(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, grid: MonthGrid, st
     """The TMT paths (benefit month, k€) as the ledger needs them: booked, by year, and the first halves' bookings."""
     return TmtCost(
         benefit_month=cost_keur, booked=booked(cost_keur, grid), year=annual(cost_keur, grid),
-        booked_h1=booked_h1(start, grid, budget_year), booked_h1_prev=booked_h1_prev(closing_prev_keur, budget_year),
+        booked_ytd=booked_ytd(start, grid, budget_year), booked_ytd_prev=booked_ytd_prev(closing_prev_keur, budget_year),
         booked_bands=booked(cost_bands_keur, grid),
     )
 

@@ -4,6 +4,7 @@ Public API::
 
     import engine
     baseline = engine.load_baseline()                      # the bundled Jan–Jun 2022 report
+    baseline = engine.load_period("kausi.xlsx")            # or a period pack (.xlsx or a CSV folder)
     scenario = engine.load_scenario("scenarios/baseline.toml")
     result = engine.simulate(baseline, scenario, draws=1000, seed=1)
     result.year_end(); result.monthly(); result.deviations()  # tidy pandas DataFrames
@@ -14,6 +15,7 @@ read the tables: the finance units, the statistics' columns, the TMT's subsidy-d
 estimators, and ``summarise`` for percentiles of the caller's own path arrays.
 """
 from engine.load.baseline import UNITS, Baseline, load_baseline
+from engine.load.period import load_period
 from engine.common.distributions import Distribution
 from engine.common.errors import UserError
 from engine.load.parameters import Parameters
@@ -26,6 +28,6 @@ from engine.model.tmt import BANDS as TMT_BANDS
 __all__ = [
     "ESTIMATORS", "FINANCE_UNITS", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
     "Baseline", "Distribution", "Parameters", "Result", "Scenario", "UserError",
-    "load_baseline", "load_scenario", "scenario_from_dict", "simulate", "summarise", "write_tables",
+    "load_baseline", "load_period", "load_scenario", "scenario_from_dict", "simulate", "summarise", "write_tables",
 ]
 __version__ = "0.1.0"

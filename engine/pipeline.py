@@ -12,6 +12,7 @@ from engine.common.calendar import MonthGrid, parse_month
 from engine.common.errors import UserError
 from engine.model.inputs import prepare
 from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
+from engine.model.calibration_cache import parameters_for
 from engine.model.ledger import forecast_ledger
 from engine.load.parameters import Parameters
 from engine.model.paths import run
@@ -104,12 +105,13 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
 
     The same (baseline, scenario, draws, seed) gives bit-identical results; every uncertain parameter
     draws from its own seeded stream, so scenarios run with one seed share their random numbers.
+    ``params`` default to the baseline pack's calibration (engine.model.calibration_cache).
     """
     _check_run_args(draws, seed)
     draws, seed = int(draws), int(seed)
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
-    params = scenario.parameters(params)
+    params = scenario.parameters(params if params is not None else parameters_for(baseline))
     pdraws = params.sample(grid, draws, seed)
     shocks = compile_shocks(scenario, baseline, pdraws, grid)
     prep = prepare(baseline, pdraws, grid, shocks)

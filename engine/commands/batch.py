@@ -60,8 +60,9 @@ def _key_paths(result) -> np.ndarray:
     return np.stack([np.broadcast_to(c, (draws, len(led.years))) for c in cols], axis=-1)
 
 
-def run_one(path: str, draws: int, seed: int) -> ScenarioOutput:
-    result = simulate(load_baseline(), load_scenario(path), draws=draws, seed=seed)
+def run_one(path: str, draws: int, seed: int, period: str | None = None) -> ScenarioOutput:
+    """Run one scenario file on the period pack ``period`` (the bundled one if None)."""
+    result = simulate(load_baseline(period), load_scenario(path), draws=draws, seed=seed)
     tables = {"year_end": result.year_end(), "monthly": result.monthly(), "deviations": result.deviations()}
     return ScenarioOutput(result.scenario.id, tables, result.years, _key_paths(result))
 
@@ -138,8 +139,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def run_batch(scenarios: list[Scenario], draws: int, seed: int, jobs: int | None = None,
-              progress: bool = True) -> list[ScenarioOutput]:
-    """Run every scenario (already validated) on ``jobs`` processes; outputs in the order given."""
+              progress: bool = True, period: str | None = None) -> list[ScenarioOutput]:
+    """Run every scenario (already validated) on ``jobs`` processes, on the period pack ``period`` (the
+    bundled one if None); outputs in the order given."""
     from tqdm import tqdm
 
     jobs = jobs or default_jobs()
@@ -149,13 +151,13 @@ def run_batch(scenarios: list[Scenario], draws: int, seed: int, jobs: int | None
         if jobs == 1 or len(files) == 1:
             outputs = []
             for f in files:
-                outputs.append(run_one(f, draws, seed))
+                outputs.append(run_one(f, draws, seed, period))
                 bar.update()
             return outputs
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(files)), initializer=_die_with_parent,
                                    initargs=(os.getpid(),))
         try:
-            futures = [pool.submit(run_one, f, draws, seed) for f in files]
+            futures = [pool.submit(run_one, f, draws, seed, period) for f in files]
             for fut in futures:
                 fut.add_done_callback(lambda _: bar.update())
             outputs = [fut.result() for fut in futures]

@@ -1,4 +1,4 @@
-"""``ennuste``: run, validate, explain and calibrate scenarios from the command line.
+"""``ennuste``: run, validate, explain and calibrate scenarios from the command line; start and check period packs.
 
 Exit codes: 0 success; 2 a user error (bad file, field or option, an ``--out`` that must not be
 written, a run too big for the machine's memory), reported on one line on stderr without a traceback;
@@ -69,18 +69,36 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing but errors (no tables, no progress bar)")
     run.add_argument("--xlsx", metavar="FILE.xlsx",
                      help="also write the budget year in the report's layout (a sheet per scenario) to FILE.xlsx")
+    _period_option(run)
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", metavar="FILE")
+    _period_option(val)
 
     sub.add_parser("schema", help="print the JSON Schema of a scenario file")
 
     exp = sub.add_parser("explain", help="show a scenario resolved: changed parameters by period and shocks in words")
     exp.add_argument("file", metavar="FILE")
+    _period_option(exp)
 
     cal = sub.add_parser("calibrate", help="fit the free parameters to the report and save them with the date")
     cal.add_argument("--dry-run", action="store_true", help="print the fit without saving it")
+    _period_option(cal, " (the fit is stored in the user's cache under the pack's content hash, not in engine/data)")
+
+    per = sub.add_parser("period", help="start a new period's data pack from the template, or check a pack")
+    per_sub = per.add_subparsers(dest="period_command", required=True, parser_class=_Parser)
+    tpl = per_sub.add_parser("template", help="write an Excel template with instructions and the Lahti 1–6/2022 example")
+    tpl.add_argument("--out", metavar="FILE.xlsx", required=True, help="the workbook to write (a new file)")
+    tpl.add_argument("--force", action="store_true", help="replace FILE.xlsx if it exists")
+    chk = per_sub.add_parser("check", help="check a period pack (.xlsx or a folder of CSV files) and summarise it")
+    chk.add_argument("file", metavar="FILE", help="the pack: an .xlsx workbook or a folder of CSV files")
     return p
+
+
+def _period_option(parser: argparse.ArgumentParser, extra: str = "") -> None:
+    parser.add_argument("--period", metavar="FILE",
+                        help="the period pack to forecast from (.xlsx or a folder of CSV files; default: the bundled "
+                             "Lahti Jan–Jun 2022 report)" + extra)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -90,7 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from engine.results import output
     from engine.results.report_table import check_xlsx_target, report_layout, write_report_xlsx
 
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     scenarios = [load_scenario(f) for f in args.files]  # validate all before running any
     ids = [s.id for s in scenarios]
     dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -108,14 +126,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runs = scenarios + extra
     for s in runs:
         check_central(baseline, s)  # every file's refusals before any run starts
-    inputs = [f for s in runs for f in s.chain]
+    inputs = [f for s in runs for f in s.chain] + ([args.period] if args.period else [])
     batch.check_memory(baseline, runs, args.draws, args.jobs)
     if args.xlsx:
         check_xlsx_target(args.xlsx)  # before computing, like --out
     reserved = output.reserve(args.out, inputs, args.force) if args.out is not None else nullcontext()
     with reserved as writer:  # a bad or busy --out is refused here, before computing
         try:
-            outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet)
+            outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet,
+                                      period=args.period)
             tables = batch.tables(outputs, base.id if base else None)
             if extra:  # run for the comparison only
                 for name in ("year_end", "monthly", "deviations"):
@@ -161,13 +180,21 @@ def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from engine.commands.explain import explain
+    from engine.model.calibration_cache import parameters_for
 
-    print(explain(load_scenario(args.file)))
+    scenario = load_scenario(args.file)
+    if args.period is None:
+        print(explain(scenario))
+        return 0
+    baseline = load_baseline(args.period)
+    check_central(baseline, scenario)  # the pack's refusals (a shock before its as-of month, …) first
+    print(f"Period: {baseline.file} — {baseline.raw.meta.city}, as of {baseline.as_of}")
+    print(explain(scenario, parameters_for(baseline)))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     for f in args.files:
         s = load_scenario(f)
         check_central(baseline, s)  # what a run would refuse, `validate` refuses too
@@ -178,10 +205,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from engine.model import calibrate
 
+    if args.period is not None:
+        from engine.model import calibration_cache
+
+        baseline = load_baseline(args.period)
+        cal = calibrate.calibrate(baseline) if args.dry_run else calibration_cache.fit(baseline)
+        print(f"Period: {baseline.file} — as of {baseline.as_of}")
+        print(calibrate.table(cal))
+        if not args.dry_run:
+            print(f"\ncached: {calibration_cache.cache_path(baseline)}")
+        return 0
     cal = calibrate.calibrate(load_baseline())
     print(calibrate.table(cal))
     if not args.dry_run:
         print(f"\nsaved: {calibrate.write(cal)}")
+    return 0
+
+
+def _cmd_period(args: argparse.Namespace) -> int:
+    from engine.commands import period
+
+    if args.period_command == "template":
+        written = period.write_template(args.out, force=args.force)
+        print(f"Kirjoitettu / written: {written}")
+        print(f"Next: fill it in, then `ennuste period check {written}` and "
+              f"`ennuste run --period {written} scenarios/baseline.toml`")
+        return 0
+    print(period.summary(load_baseline(args.file)))
     return 0
 
 
@@ -206,6 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_explain(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
+        if args.command == "period":
+            return _cmd_period(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0

@@ -334,6 +334,11 @@ class _Cells:
 def _canonical(v: Any) -> Any:
     if isinstance(v, (dt.date, dt.datetime)):
         return f"{v.year:04d}-{v.month:02d}"
+    if isinstance(v, str):  # a CSV's cells are all text; a workbook's numbers are numbers
+        if _INT.fullmatch(v):
+            return int(v)
+        if _FLOAT.fullmatch(v):
+            v = float(v)
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v

@@ -601,7 +601,7 @@ def _tmt(rows: list[Row], as_of: str | None, c: _Cells) -> dict[str, Any] | None
         c.bad("tmt", spans[-1][-1], "period", spans[-1][-1].get("period"),
               f"is the last row; the TMT rows must reach the as-of month {as_of} (months {expect}…{as_of} are missing)")
         ok = False
-    if not spans:
+    if not rows:
         c.bad("tmt", None, "period", None, f"has no rows; give the TMT share from {jan} to the as-of month {as_of}")
     if not ok:
         return None

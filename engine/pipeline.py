@@ -125,7 +125,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     start = prep.start
     del prep  # the month loop's inputs, (P, T) arrays, are done with
     cost = tmt.cost(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, grid, start, baseline.budget_year,
-                    baseline.tmt.closing_prev_keur)
+                    baseline.tmt.closing_prev_keur, baseline.as_of_month)
     ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger)
     check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,

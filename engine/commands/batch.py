@@ -146,18 +146,19 @@ def run_batch(scenarios: list[Scenario], draws: int, seed: int, jobs: int | None
 
     jobs = jobs or default_jobs()
     files = [s.file for s in scenarios]
+    more = () if period is None else (period,)  # the bundled pack: run_one's three-argument call, as before
     bar = tqdm(total=len(files), desc="ennuste", unit="scenario", disable=not progress or None, leave=False)
     try:
         if jobs == 1 or len(files) == 1:
             outputs = []
             for f in files:
-                outputs.append(run_one(f, draws, seed, period))
+                outputs.append(run_one(f, draws, seed, *more))
                 bar.update()
             return outputs
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(files)), initializer=_die_with_parent,
                                    initargs=(os.getpid(),))
         try:
-            futures = [pool.submit(run_one, f, draws, seed, period) for f in files]
+            futures = [pool.submit(run_one, f, draws, seed, *more) for f in files]
             for fut in futures:
                 fut.add_done_callback(lambda _: bar.update())
             outputs = [fut.result() for fut in futures]

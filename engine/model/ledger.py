@@ -4,8 +4,8 @@ Every line is forecast as::
 
     line(year) = [base(estimator) × index(year) + w × Σ adjustments(year)] × level + shocks + TMT(year)
 
-* ``base``: the report's method (budget), the seasonal run-rate (Jan–Jun actual ÷ last year's Jan–Jun
-  share of last year's closing), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
+* ``base``: the report's method (budget), the seasonal run-rate (actual to the as-of month ÷ last year's
+  same-period share of last year's closing, ``actual_ytd_prev / closing_prev``), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
   tyollisyys "grants paid" (budget minus the TMT appropriation, itself uncertain) goes through the estimator.
 * Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
@@ -13,7 +13,7 @@ Every line is forecast as::
   land whatever the estimator.
 * ``level``: the part of the budget year not yet booked is uncertain (``ledger.*_remainder_sd_pct``);
   a path's budget-year level carries into later years. 1 on the central path.
-* What is booked stays booked: no budget-year line closes below its Jan–Jun actual (the raise is the
+* What is booked stays booked: no budget-year line closes below its year-to-date actual (the raise is the
   driver ``booked_above_forecast``); no line is negative.
 * Years after the budget year index the base by each path's ``ledger.index_pct``; their "budget" is a
   plan, the budget year's budget indexed by the central index (:func:`plan_growth`), the same for every
@@ -99,7 +99,8 @@ class LedgerForecast:
 
 
 def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
-    """(units, lines) last year's Jan–Jun share of last year's closing, by unit and revenue/cost side.
+    """(units, lines) last year's share booked by the as-of month (January to the same month, ``actual_ytd_prev``)
+    of last year's closing, by unit and revenue/cost side: the run-rate's seasonal divisor for any as-of month.
 
     The closing is known only for unit totals, so every line takes its unit's revenue or cost share;
     TMT is taken out of tyollisyys costs (its own model forecasts it).
@@ -142,7 +143,7 @@ def plan_growth(years: np.ndarray, budget_year: int) -> np.ndarray:
 
 
 def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
-    """(units, lines) k€ booked Jan–Jun of the budget year, the TMT taken out of tyollisyys grants paid."""
+    """(units, lines) k€ booked January to the as-of month, the TMT taken out of tyollisyys grants paid."""
     actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
     actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
     return actual
@@ -230,7 +231,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
                                   np.broadcast_to(sign * w * amount, (draws,)).copy()))
 
     # The part of the budget year not yet booked is uncertain (estimator, adjustments and all); a path's
-    # level carries into the later years. What is booked (Jan–Jun) is not. The TMT has its own model.
+    # level carries into the later years. What is booked (to the as-of month) is not. The TMT has its own model.
     if not pdraws.central:
         fc = lines[:, 0]  # (draws, units, lines): years[0] is the budget year
         new = fc + (remainder_multiplier(pdraws) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
@@ -264,7 +265,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
                               np.broadcast_to(-tmt_gap[:, y], (draws,)).copy()))
     _check_not_negative(lines, years, scenario, shock_effects)
 
-    # What is booked stays booked: the budget year's line never closes below its Jan–Jun actuals. A
+    # What is booked stays booked: the budget year's line never closes below its year-to-date actuals. A
     # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
     actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
@@ -342,7 +343,7 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
         year_lines = lines[:, y].copy()  # (draws, units, lines)
         year_lines[:, TMT_UNIT, TMT_LINE] -= tmt.year[:, y]
         done = (grid.years == year) & ~forecast
-        if done.any():  # the budget year's Jan–Jun is actual
+        if done.any():  # the budget year's January to the as-of month is actual
             act = actual.copy()
             act[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
             year_lines = year_lines - act[None]

@@ -219,3 +219,23 @@ def test_tmt_months_given_one_by_one_are_summed(tmp_path):
     assert t.city_share_ytd_keur == pytest.approx(9900, abs=1e-9)
     assert t.avg_billed_persons_ytd == pytest.approx(3550, abs=1e-9)
     assert t.money_share_over_1000_days_pct == pytest.approx(60.5, abs=1e-9)  # mean of 60.0 … 61.0
+
+
+def test_pack_driver_lands_on_its_line(tmp_path):
+    # A driver in the pack is an adjustment that comes with the period: +800 k€ on elinvoima grants
+    # received in 2022 (the report's immigration compensation, DOMAIN.md) raises that line by 800 k€ on
+    # the central path with the report estimator (weight 1), and shows as its own deviation driver.
+    scenario = tmp_path / "plain.toml"
+    scenario.write_text('name = "Ilman oikaisuja"\n[settings]\nestimator = "report"\n', encoding="utf-8")
+    row = "elinvoima,grants_received,2022,800,Maahanmuuttotyön valtion korvaukset,State compensation,report\n"
+    pack = _pack(tmp_path, [("drivers.csv", "source\n", "source\n" + row)])
+    with_driver = engine.load_period(pack)
+    assert len(with_driver.drivers) == 1 and with_driver.drivers[0].amount_keur == 800
+    s = engine.load_scenario(scenario)
+    params = engine.Parameters.load_default()  # the bundled calibration for both: the driver's effect alone
+    runs = [engine.simulate(b, s, params=params).year_end().set_index(["year", "unit", "measure"])["mean"]
+            for b in (engine.load_baseline(), with_driver)]
+    assert runs[1][(2022, "elinvoima", "grants_received_keur")] - runs[0][(2022, "elinvoima", "grants_received_keur")] \
+        == pytest.approx(800, abs=1e-6)
+    dev = engine.simulate(with_driver, s, params=params).deviations()
+    assert "Maahanmuuttotyön valtion korvaukset" in set(dev.label_fi)

@@ -5,12 +5,13 @@ Every line is forecast as::
     line(year) = [base(estimator) × index(year) + w × Σ adjustments(year)] × level + shocks + TMT(year)
 
 * ``base``: the report's method (budget), the seasonal run-rate (actual to the as-of month ÷ last year's
-  same-period share of last year's closing, ``actual_ytd_prev / closing_prev``), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
+  same-period share of last year's closing, ``actual_ytd_prev / closing_prev``), or a blend
+  ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
   tyollisyys "grants paid" (budget minus the TMT appropriation, itself uncertain) goes through the estimator.
-* Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
-  so carry the estimator's weight ``w``. Shocks' ledger effects (engine.model.shocks) are future events and
-  land whatever the estimator.
+* Adjustments are the named drivers (k€, + = more revenue or more cost): the scenario's and the period
+  pack's ``drivers`` sheet; they refine the budget and so carry the estimator's weight ``w``. Shocks'
+  ledger effects (engine.model.shocks) are future events and land whatever the estimator.
 * ``level``: the part of the budget year not yet booked is uncertain (``ledger.*_remainder_sd_pct``);
   a path's budget-year level carries into later years. 1 on the central path.
 * What is booked stays booked: no budget-year line closes below its year-to-date actual (the raise is the
@@ -229,6 +230,15 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
             sign = 1.0 if IS_REVENUE[ln] else -1.0
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,
                                   np.broadcast_to(sign * w * amount, (draws,)).copy()))
+
+    for i, d in enumerate(baseline.drivers):  # the pack's named drivers: adjustments that come with the period
+        if d.year not in years:
+            continue
+        y, u, ln = int(np.searchsorted(years, d.year)), UNIT_INDEX[d.unit], LINE_INDEX[d.line]
+        lines[:, y, u, ln] += w * d.amount_keur
+        sign = 1.0 if IS_REVENUE[ln] else -1.0
+        drivers.append(Driver(f"pack_driver_{i + 1}", d.label_fi, d.label_en, d.unit, d.year,
+                              np.full(draws, sign * w * d.amount_keur)))
 
     # The part of the budget year not yet booked is uncertain (estimator, adjustments and all); a path's
     # level carries into the later years. What is booked (to the as-of month) is not. The TMT has its own model.

@@ -96,3 +96,18 @@ def test_shock_before_the_as_of_month_is_refused(tmp_path, capsys, cache):
     assert "shocks." in err and ".start" in err and "'2022-03' is on or before the period's as-of month 2022-04" in err, err
     # the same date after the as-of month is fine; activation.toml's 2022-07 start is after April
     assert main(["validate", "--period", str(APRIL), str(SCENARIOS / "activation.toml")]) == 0
+
+
+def test_explain_names_the_period(capsys, cache):
+    assert main(["explain", "--period", str(APRIL), str(SCENARIOS / "activation.toml")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Period: {APRIL} — Lahti, as of 2022-04")
+
+
+def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("ETP_ENNUSTE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert calibration_cache.cache_dir() == tmp_path / "etp-ennuste" / "calibration"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert calibration_cache.cache_dir() == tmp_path / "home" / ".cache" / "etp-ennuste" / "calibration"

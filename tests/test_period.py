@@ -251,3 +251,17 @@ def test_batch_workers_read_the_period(tmp_path):
     assert main(["run", *files, *args, "--period", str(pack), "--out", str(tmp_path / "with_pack")]) == 0
     for name in ("year_end.csv", "comparison.csv"):
         assert (tmp_path / "bundled" / name).read_bytes() == (tmp_path / "with_pack" / name).read_bytes(), name
+
+
+def test_as_of_as_a_month_number_and_semicolon_csv(tmp_path):
+    # meta's as_of may be the month's number in the budget year; Finnish Excel saves CSV with ';'
+    import csv
+
+    pack = _pack(tmp_path, [("meta.csv", "as_of,2022-06,", "as_of,6,")])
+    for p in pack.glob("*.csv"):
+        rows = list(csv.reader(p.read_text(encoding="utf-8").splitlines()))
+        with open(p, "w", newline="", encoding="utf-8-sig") as f:  # with Excel's BOM too
+            csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
+    b = engine.load_period(pack)
+    assert str(b.as_of) == "2022-06"
+    assert b.ledger["elinvoima"].rows["costs"]["budget"] == -10252  # DOMAIN.md: elinvoima costs budget

@@ -546,8 +546,13 @@ def _labour(rows: list[Row], as_of: str | None, c: _Cells) -> dict[str, Any] | N
     now, prev = by_month[as_of], by_month[str(a - 12)]
     for point, needs, what in ((now, AS_OF_NEEDS, "the as-of month"), (prev, PREV_NEEDS, "the same month a year before")):
         for col in needs:
-            if point[col] is None:
+            v = point[col]
+            if v is None:
                 c.bad("labour", {"_row": point["_row"]}, col, None, f"is blank; {what} needs it (the model starts there)")
+            elif col in ("unemployed", "unemployment_rate_pct") and v <= 0:
+                c.bad("labour", {"_row": point["_row"]}, col, v, f"must be above 0 in {what} (the model starts there)")
+            elif col == "activation_rate_pct" and v >= 100:
+                c.bad("labour", {"_row": point["_row"]}, col, v, f"must be below 100 % in {what} (someone must be unemployed)")
     return {"points": points, "now": now, "prev": prev}
 
 

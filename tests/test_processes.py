@@ -191,7 +191,7 @@ def test_simulate_refuses_a_run_bigger_than_memory(monkeypatch, baseline, baseli
     """The API checks too: 100 000 draws need ~2.1 GB (engine/pipeline.py's measured line); with 1 GB available
     it is refused by name."""
     from engine import UserError
-    from engine.model import simulate
+    from engine import simulate
 
     monkeypatch.setattr(pipeline, "available_memory_bytes", lambda: (1 * GIB, "physical memory"))
     with pytest.raises(UserError, match=r"field 'draws': 100000 paths × 84 months need about 2\.1 GB.*"

@@ -56,7 +56,7 @@ from engine.common.errors import UserError, clip, show
 from engine.common.validation import first_error
 from engine.load.baseline import (
     BUNDLED_PACK, COST_LINES, LINES, REVENUE_LINES, TOLERANCE_KEUR, UNITS, Baseline, LedgerFigures, PackDriver,
-    _BaselineFile,
+    _BaselineFile, _Trial,
 )
 
 MAX_XLSX_BYTES = 20 * 2**20  # a pack is a few hundred rows; anything this big is not one
@@ -692,8 +692,6 @@ def _staff(rows: list[Row], units: Mapping[str, Any], meta: Mapping[str, Any], c
 
 def _trial(rows: list[Row], c: _Cells) -> dict[str, Any]:
     kv = _key_values("trial", rows, c, None)
-    from engine.load.baseline import _Trial
-
     known = tuple(_Trial.model_fields)
     out: dict[str, Any] = {}
     for k, (v, r) in kv.items():

@@ -265,3 +265,14 @@ def test_as_of_as_a_month_number_and_semicolon_csv(tmp_path):
     b = engine.load_period(pack)
     assert str(b.as_of) == "2022-06"
     assert b.ledger["elinvoima"].rows["costs"]["budget"] == -10252  # DOMAIN.md: elinvoima costs budget
+
+
+def test_formula_without_saved_value_is_named_not_evaluated(tmp_path, capsys):
+    # A workbook written by a script holds formulas without values; the loader evaluates nothing and
+    # says so, instead of reading the cell as blank.
+    path = _xlsx_with(tmp_path, "ledger", "C7", "=C5-2177")  # elinvoima staff budget as a formula
+    capsys.readouterr()
+    assert main(["period", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    line = next(ln for ln in err.splitlines() if "sheet 'ledger', row 7, column 'budget'" in ln)
+    assert "'=C5-2177' is a formula with no value saved in the file" in line, err

@@ -172,7 +172,7 @@ def _tables_from_rows(name: str, rows: Iterable[tuple], src: _Source, problems: 
     for n, values in enumerate(it, start=2):
         values = tuple(values)
         extra = [v for v in values[len(cols):] if v not in (None, "")]
-        cells = {c: (v.strip() if isinstance(v, str) else v) for c, v in zip(cols, values)}
+        cells = {c: (v.strip() if isinstance(v, str) and not isinstance(v, Formula) else v) for c, v in zip(cols, values)}
         cells = {c: (None if v == "" else v) for c, v in cells.items()}
         if all(v is None for v in cells.values()) and not extra:
             continue  # a blank row
@@ -212,8 +212,10 @@ def _read_xlsx(path: Path, label: str, problems: list[str]) -> dict[str, list[Ro
     _check_xlsx_file(path, label)
     src = _Source(label, "xlsx")
     try:
-        # data_only: a formula cell gives the value Excel saved with it; nothing is evaluated here
+        # data_only: a formula cell gives the value Excel saved with it; nothing is evaluated here. The
+        # formulas themselves (second read) only tell a formula with no saved value from a blank cell.
         wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        formulas = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise UserError(f"cannot be read as a workbook ({exc.__class__.__name__}: {clip(str(exc), 120)})",
                         file=label) from None
@@ -230,12 +232,23 @@ def _read_xlsx(path: Path, label: str, problems: list[str]) -> dict[str, list[Ro
                                     f"{', '.join(n for n, s in SHEETS.items() if not s.optional_sheet)}")
                 continue
             rows = wb[names[name]].iter_rows(values_only=True, max_row=MAX_ROWS + 2)
-            t = _tables_from_rows(name, rows, src, problems)
+            raw = formulas[names[name]].iter_rows(values_only=True, max_row=MAX_ROWS + 2)
+            t = _tables_from_rows(name, map(_unsaved_formulas, rows, raw), src, problems)
             if t is not None:
                 tables[name] = t
         return tables
     finally:
         wb.close()
+        formulas.close()
+
+
+class Formula(str):
+    """A formula cell whose value was never saved (a workbook written by a script): not evaluated here."""
+
+
+def _unsaved_formulas(values: tuple, raw: tuple) -> tuple:
+    return tuple(Formula(f) if v is None and isinstance(f, str) and f.startswith("=") else v
+                 for v, f in zip(values, tuple(raw) + (None,) * (len(values) - len(raw))))
 
 
 def _read_csv_folder(path: Path, label: str, problems: list[str]) -> dict[str, list[Row]]:
@@ -278,6 +291,9 @@ class _Cells:
         self.src, self.problems = src, problems
 
     def bad(self, sheet: str, row: Row | None, column: str | None, value: Any, what: str) -> None:
+        if isinstance(value, Formula):
+            what = "is a formula with no value saved in the file (formulas are not evaluated here): open and save " \
+                   "the workbook in Excel, or type the value"
         shown = "" if value is None else f"value {show(value)} "
         self.problems.append(f"{self.src.where(sheet, row['_row'] if row else None, column)}: {shown}{what}")
 
@@ -318,6 +334,9 @@ class _Cells:
         if v is None:
             if required:
                 self.bad(sheet, row, column, None, "is blank; a text is needed")
+            return None
+        if isinstance(v, Formula):
+            self.bad(sheet, row, column, v, "")
             return None
         return v if isinstance(v, str) else str(v)
 

@@ -4,6 +4,7 @@ Public API::
 
     import engine
     baseline = engine.load_baseline()                      # the bundled Jan–Jun 2022 report
+    baseline = engine.load_period("kausi.xlsx")            # or a period pack (.xlsx or a CSV folder)
     scenario = engine.load_scenario("scenarios/baseline.toml")
     result = engine.simulate(baseline, scenario, draws=1000, seed=1)
     result.year_end(); result.monthly(); result.deviations()  # tidy pandas DataFrames
@@ -23,6 +24,7 @@ Decision tools (issue 15)::
 """
 from engine.load.baseline import UNITS, Baseline, load_baseline
 from engine.common import fmt
+from engine.load.period import load_period
 from engine.common.distributions import Distribution
 from engine.common.errors import UserError
 from engine.load.parameters import Parameters
@@ -38,7 +40,7 @@ from engine.commands.goal_seek import CONTROLS, GRID as GOAL_GRID, GoalSeek, con
 __all__ = [
     "CONTROLS", "ESTIMATORS", "FINANCE_UNITS", "GOAL_GRID", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
     "Baseline", "Distribution", "GoalSeek", "Parameters", "Result", "Scenario", "Target", "UserError",
-    "check_target", "control", "fmt", "goal_seek", "load_baseline", "load_scenario", "report_files",
+    "check_target", "control", "fmt", "goal_seek", "load_baseline", "load_period", "load_scenario", "report_files",
     "scenario_from_dict", "sensitivity", "simulate", "summarise", "tornado_spec", "write_report", "write_tables",
 ]
 __version__ = "0.1.0"

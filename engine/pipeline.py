@@ -12,6 +12,7 @@ from engine.common.calendar import MonthGrid, parse_month
 from engine.common.errors import UserError
 from engine.model.inputs import prepare
 from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
+from engine.model.calibration_cache import parameters_for
 from engine.model.ledger import forecast_ledger
 from engine.load.parameters import Parameters, Pins
 from engine.model.paths import run
@@ -122,6 +123,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     draws from its own seeded stream, so scenarios run with one seed share their random numbers.
     ``pins`` holds chosen entries' uniforms fixed and records what the run draws
     (:class:`engine.load.parameters.Pins`, the sensitivity analysis's seam).
+    ``params`` default to the baseline pack's calibration (engine.model.calibration_cache).
     """
     _check_run_args(draws, seed)
     draws, seed = int(draws), int(seed)
@@ -129,7 +131,8 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     check_memory(draws, [len(grid)])
     if draws > CHUNK_PATHS:
         return ChunkedResult.collect(simulate_chunks(baseline, scenario, draws, seed, params, pins=pins))
-    return _simulate(baseline, scenario, scenario.parameters(params).sample(grid, draws, seed, pins), grid)
+    params = scenario.parameters(params if params is not None else parameters_for(baseline))
+    return _simulate(baseline, scenario, params.sample(grid, draws, seed, pins), grid)
 
 
 def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: int, params: Parameters | None = None,
@@ -144,7 +147,7 @@ def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: in
     if chunk % 2:  # the ledger's antithetic pairs (2k, 2k+1) must not straddle two chunks
         raise ValueError("chunk_paths must be even")
     grid = grid_for(baseline, scenario)
-    params = scenario.parameters(params)
+    params = scenario.parameters(params if params is not None else parameters_for(baseline))
     streams: dict = {}
     for offset in range(0, draws, chunk):
         n = min(chunk, draws - offset)
@@ -166,7 +169,7 @@ def _simulate(baseline: Baseline, scenario: Scenario, pdraws, grid: MonthGrid, a
     start = prep.start
     del prep  # the month loop's inputs, (P, T) arrays, are done with
     cost = tmt.cost(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, grid, start, baseline.budget_year,
-                    baseline.tmt.closing_prev_keur)
+                    baseline.tmt.closing_prev_keur, baseline.as_of_month)
     ledger = forecast_ledger(baseline, scenario, pdraws, grid, cost, shocks.ledger, all_floor_drivers=all_floor_drivers)
     check_outputs(scenario, labour, ledger)
     return Result(scenario=scenario, baseline=baseline, draws=draws, seed=seed, grid=grid, ledger=ledger,

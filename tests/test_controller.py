@@ -111,7 +111,7 @@ def test_no_line_below_its_actuals(tmp_path_factory, est, scenario_file, seed):
     except UserError as exc:  # a shock sized for the budget cannot fit a run-rate base far below it:
         assert w != 1.0 and name != "report" and "a line must stay ≥ 0 k€" in str(exc)  # said clearly, never silently
         reject()
-    actual = np.stack([b.ledger[u].actual_h1 for u in UNITS])
+    actual = np.stack([b.ledger[u].actual_ytd for u in UNITS])
     assert (r.ledger.lines[:, 0] >= actual[None] - 1e-6).all()
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from engine.common.calendar import MonthGrid, parse_month
-from engine.load.baseline import UNITS, Baseline
+from engine.load.baseline import Baseline
 from engine.load.parameters import Parameters
 from engine.model import calibrate as cal
 
@@ -205,10 +205,9 @@ def ledger_backtest(baseline: Baseline) -> pd.DataFrame:
     costs as positive magnitudes, margin = revenue − costs), per unit and for ETP."""
     rows = []
     total = {k: np.zeros(2) for k in ("revenue", "costs")}  # (Jan–Jun 2021, closed 2021), k€
-    for unit in UNITS:
-        led = baseline.raw.ledger[unit].totals
-        figs = {k: np.array([abs(getattr(led, k).actual_h1_prev), abs(getattr(led, k).closing_prev)], float)
-                for k in total}
+    for unit in baseline.units:
+        totals = baseline.ledger[unit].rows  # the pack's signed unit totals, as printed
+        figs = {k: np.array([abs(totals[k]["actual_ytd_prev"]), abs(totals[k]["closing_prev"])], float) for k in total}
         for k in total:
             total[k] += figs[k]
         rows += _ledger_rows(unit, tuple(figs["revenue"]), tuple(figs["costs"]))

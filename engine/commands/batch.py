@@ -60,14 +60,16 @@ def _key_paths(result) -> np.ndarray:
     return np.stack([np.broadcast_to(c, (draws, len(led.years))) for c in cols], axis=-1)
 
 
-def run_one(path: str, draws: int, seed: int) -> ScenarioOutput:
+def run_one(path: str, draws: int, seed: int, period: str | None = None) -> ScenarioOutput:
+    """Run one scenario file on the period pack ``period`` (the bundled one if None)."""
+    baseline, scenario = load_baseline(period), load_scenario(path)
     if draws > CHUNK_PATHS:  # in chunks (bounded memory): the tables, and the key measures of every path
         keys: list[np.ndarray] = []
-        result = ChunkedResult.collect(simulate_chunks(load_baseline(), load_scenario(path), draws, seed),
+        result = ChunkedResult.collect(simulate_chunks(baseline, scenario, draws, seed),
                                        each=lambda part: keys.append(_key_paths(part)))
         key_paths = np.concatenate(keys)
     else:
-        result = simulate(load_baseline(), load_scenario(path), draws=draws, seed=seed)
+        result = simulate(baseline, scenario, draws=draws, seed=seed)
         key_paths = _key_paths(result)
     tables = {"year_end": result.year_end(), "monthly": result.monthly(), "deviations": result.deviations()}
     return ScenarioOutput(result.scenario.id, tables, result.years, key_paths)
@@ -145,24 +147,26 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def run_batch(scenarios: list[Scenario], draws: int, seed: int, jobs: int | None = None,
-              progress: bool = True) -> list[ScenarioOutput]:
-    """Run every scenario (already validated) on ``jobs`` processes; outputs in the order given."""
+              progress: bool = True, period: str | None = None) -> list[ScenarioOutput]:
+    """Run every scenario (already validated) on ``jobs`` processes, on the period pack ``period`` (the
+    bundled one if None); outputs in the order given."""
     from tqdm import tqdm
 
     jobs = jobs or default_jobs()
     files = [s.file for s in scenarios]
+    more = () if period is None else (period,)  # the bundled pack: run_one's three-argument call, as before
     bar = tqdm(total=len(files), desc="ennuste", unit="scenario", disable=not progress or None, leave=False)
     try:
         if jobs == 1 or len(files) == 1:
             outputs = []
             for f in files:
-                outputs.append(run_one(f, draws, seed))
+                outputs.append(run_one(f, draws, seed, *more))
                 bar.update()
             return outputs
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(files)), initializer=_die_with_parent,
                                    initargs=(os.getpid(),))
         try:
-            futures = [pool.submit(run_one, f, draws, seed) for f in files]
+            futures = [pool.submit(run_one, f, draws, seed, *more) for f in files]
             for fut in futures:
                 fut.add_done_callback(lambda _: bar.update())
             outputs = [fut.result() for fut in futures]

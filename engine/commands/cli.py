@@ -1,5 +1,5 @@
-"""``ennuste``: run, report, validate, explain, calibrate and back-test scenarios, and ask what moves a
-figure (``sensitivity``) and what it takes to hit a target (``solve``), from the command line.
+"""``ennuste``: run, report, validate, explain, calibrate and back-test scenarios, ask what moves a figure
+(``sensitivity``) and what it takes to hit a target (``solve``), and start and check period packs.
 
 Exit codes: 0 success; 2 a user error (bad file, field or option, an ``--out`` that must not be
 written, a run too big for the machine's memory), reported on one line on stderr without a traceback;
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing but errors (no tables, no progress bar)")
     run.add_argument("--xlsx", metavar="FILE.xlsx",
                      help="also write the budget year in the report's layout (a sheet per scenario) to FILE.xlsx")
+    _period_option(run)
 
     rep = sub.add_parser("report", help="write the monitoring report's forecast section for a scenario "
                                         "(.xlsx, .html or .md, from --out's suffix)")
@@ -81,14 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", metavar="FILE", required=True,
                      help="report.xlsx, report.html or report.md (Markdown writes its charts as PNG files beside "
                           "it); a new file or one ennuste wrote")
+    _period_option(rep)
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", metavar="FILE")
+    _period_option(val)
 
     sub.add_parser("schema", help="print the JSON Schema of a scenario file")
 
     exp = sub.add_parser("explain", help="show a scenario resolved: changed parameters by period and shocks in words")
     exp.add_argument("file", metavar="FILE")
+    _period_option(exp)
 
     def target_args(q: argparse.ArgumentParser) -> None:
         q.add_argument("file", metavar="FILE", help="scenario TOML file")
@@ -99,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--draws", type=_positive_int("--draws", 2, 1_000_000), default=1000,
                        help="Monte Carlo paths per run (default 1000)")
         q.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
+        _period_option(q)
 
     sen = sub.add_parser("sensitivity", help="which inputs move a year-end figure most: tornado and variance shares")
     target_args(sen)
@@ -118,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the free parameters to the report and save them with the date")
     cal.add_argument("--dry-run", action="store_true", help="print the fit without saving it")
+    _period_option(cal, " (the fit is stored in the user's cache under the pack's content hash, not in engine/data)")
+
+    per = sub.add_parser("period", help="start a new period's data pack from the template, or check a pack")
+    per_sub = per.add_subparsers(dest="period_command", required=True, parser_class=_Parser)
+    tpl = per_sub.add_parser("template", help="write an Excel template with instructions and the Lahti 1–6/2022 example")
+    tpl.add_argument("--out", metavar="FILE.xlsx", required=True, help="the workbook to write (a new file)")
+    tpl.add_argument("--force", action="store_true", help="replace FILE.xlsx if it exists")
+    chk = per_sub.add_parser("check", help="check a period pack (.xlsx or a folder of CSV files) and summarise it")
+    chk.add_argument("file", metavar="FILE", help="the pack: an .xlsx workbook or a folder of CSV files")
 
     bt = sub.add_parser("backtest", help="how past forecasts fared: rolling origins over the labour history, "
                                          "against persistence, seasonal naive and ETS; the 2021 ledger")
@@ -128,7 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the model's Monte Carlo paths at each origin (default 500)")
     bt.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=None,
                     help="random seed (default 20220630)")
+    _period_option(bt, " (its labour history gives the origins)")
     return p
+
+
+def _period_option(parser: argparse.ArgumentParser, extra: str = "") -> None:
+    parser.add_argument("--period", metavar="FILE",
+                        help="the period pack to forecast from (.xlsx or a folder of CSV files; default: the bundled "
+                             "Lahti Jan–Jun 2022 report)" + extra)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -138,7 +159,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from engine.results import output
     from engine.results.report_table import check_xlsx_target, report_layout, write_report_xlsx
 
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     scenarios = [load_scenario(f) for f in args.files]  # validate all before running any
     ids = [s.id for s in scenarios]
     dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -156,14 +177,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runs = scenarios + extra
     for s in runs:
         check_central(baseline, s)  # every file's refusals before any run starts
-    inputs = [f for s in runs for f in s.chain]
+    inputs = [f for s in runs for f in s.chain] + ([args.period] if args.period else [])
     batch.check_memory(baseline, runs, args.draws, args.jobs)
     if args.xlsx:
         check_xlsx_target(args.xlsx)  # before computing, like --out
     reserved = output.reserve(args.out, inputs, args.force) if args.out is not None else nullcontext()
     with reserved as writer:  # a bad or busy --out is refused here, before computing
         try:
-            outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet)
+            outputs = batch.run_batch(runs, args.draws, args.seed, args.jobs, progress=not args.quiet,
+                                      period=args.period)
             tables = batch.tables(outputs, base.id if base else None)
             if extra:  # run for the comparison only
                 for name in ("year_end", "monthly", "deviations"):
@@ -212,7 +234,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from engine.pipeline import simulate
     from engine.results.report import check_target, write_report
 
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     scenario = load_scenario(args.file)
     check_target(args.out)  # before computing anything, like run's --out
     check_central(baseline, scenario)
@@ -225,13 +247,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from engine.commands.explain import explain
+    from engine.model.calibration_cache import parameters_for
 
-    print(explain(load_scenario(args.file)))
+    scenario = load_scenario(args.file)
+    if args.period is None:
+        print(explain(scenario))
+        return 0
+    baseline = load_baseline(args.period)
+    check_central(baseline, scenario)  # the pack's refusals (a shock before its as-of month, …) first
+    print(f"Period: {baseline.file} — {baseline.raw.meta.city}, as of {baseline.as_of}")
+    print(explain(scenario, parameters_for(baseline)))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     for f in args.files:
         s = load_scenario(f)
         check_central(baseline, s)  # what a run would refuse, `validate` refuses too
@@ -242,6 +272,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from engine.model import calibrate
 
+    if args.period is not None:
+        from engine.model import calibration_cache
+
+        baseline = load_baseline(args.period)
+        cal = calibrate.calibrate(baseline) if args.dry_run else calibration_cache.fit(baseline)
+        print(f"Period: {baseline.file} — as of {baseline.as_of}")
+        print(calibrate.table(cal))
+        if not args.dry_run:
+            print(f"\ncached: {calibration_cache.cache_path(baseline)}")
+        return 0
     cal = calibrate.calibrate(load_baseline())
     print(calibrate.table(cal))
     if not args.dry_run:
@@ -255,7 +295,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from engine.commands import backtest
     from engine.results import output
 
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     reserved = output.reserve(args.out, (), args.force) if args.out is not None else nullcontext()
     with reserved as writer:  # a bad or busy --out is refused before the origins are calibrated
         bt = backtest.backtest(baseline, args.draws or backtest.PATHS, backtest.SEED if args.seed is None else args.seed)
@@ -275,7 +315,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from engine.commands import sensitivity as sens
     from engine.results import output
 
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     scenario = load_scenario(args.file)
     target = sens.check_target(baseline, scenario, args.measure, args.unit, args.year)
     reserved = output.reserve(args.out, scenario.chain, args.force) if args.out is not None else nullcontext()
@@ -303,7 +343,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         v = getattr(args, flag)
         if v is not None and not math.isfinite(v):
             raise UserError(f"value {v!r} is not a finite number", field="--" + flag.replace("_", "-"))
-    baseline = load_baseline()
+    baseline = load_baseline(args.period)
     scenario = load_scenario(args.file)
     target = sens.check_target(baseline, scenario, args.measure, args.unit, args.year)
     ctl = goal_seek.control(baseline, scenario, args.control, tuple(args.range) if args.range else None)
@@ -311,6 +351,19 @@ def _cmd_solve(args: argparse.Namespace) -> int:
                               probability=args.probability, draws=args.draws, seed=args.seed, current=ctl.current)
     print(f"{scenario.name}: {ans.describe(ctl.name, target)} [{ctl.unit}; {ans.evaluations} runs of {args.draws} "
           f"paths, seed {args.seed}]")
+    return 0
+
+
+def _cmd_period(args: argparse.Namespace) -> int:
+    from engine.commands import period
+
+    if args.period_command == "template":
+        written = period.write_template(args.out, force=args.force)
+        print(f"Kirjoitettu / written: {written}")
+        print(f"Next: fill it in, then `ennuste period check {written}` and "
+              f"`ennuste run --period {written} scenarios/baseline.toml`")
+        return 0
+    print(period.summary(load_baseline(args.file)))
     return 0
 
 
@@ -343,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sensitivity(args)
         if args.command == "solve":
             return _cmd_solve(args)
+        if args.command == "period":
+            return _cmd_period(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0

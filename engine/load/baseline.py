@@ -1,26 +1,22 @@
-"""The bundled baseline: Lahti ETP's Jan–Jun 2022 monitoring report as validated data.
+"""The baseline: one period's figures (a period pack) as validated data, whatever the pack's source.
 
-``load_baseline()`` reads ``engine/data/baseline_lahti_2022.toml`` (or a file you name), checks
-structure (pydantic), signs (revenue ≥ 0, costs ≤ 0 as printed), that lines sum to their totals
-within 1 k€, and that margins equal revenue + costs within 1 k€. Inside the engine costs are
-held as positive magnitudes (``costs_keur``), as the CLI and CSVs show them.
+A period pack (engine.load.period: an ``.xlsx`` workbook or a folder of CSV files) is checked table by
+table there — structure, signs (revenue ≥ 0, costs ≤ 0 as printed), lines summing to their totals
+within 1 k€, months, units — and arrives here as a :class:`Baseline`. ``load_baseline()`` reads the
+bundled Lahti Jan–Jun 2022 pack (``engine/data/period_lahti_2022_06/``) through the same loader.
+Inside the engine costs are held as positive magnitudes (``costs_keur``), as the CLI and CSVs show them.
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from engine.common.calendar import YEAR_MONTH_PATTERN, parse_month
-from engine.common.errors import UserError
 from engine.common.types import Strict
-from engine.common.validation import first_error
 
 UNITS = ("elinvoima", "tyollisyys")
 REVENUE_LINES = ("sales", "grants_received")
@@ -47,39 +43,11 @@ TOLERANCE_KEUR = 1.0  # the report rounds each figure to 1 k€
 Num = float | int
 
 
-class _Row(Strict):
-    budget: Num
-    actual_h1: Num
-    actual_h1_prev: Num
-    closing_prev: Num | None = None
-
-
-class _Totals(Strict):
-    revenue: _Row
-    costs: _Row
-    margin: _Row
-
-
-class _Lines(Strict):
-    sales: _Row
-    grants_received: _Row
-    staff: _Row
-    purchased_services: _Row
-    materials: _Row
-    grants_paid: _Row
-    other: _Row
-
-
-class _Ledger(Strict):
-    source: str
-    totals: _Totals
-    lines: _Lines
-
-
 class _Unit(Strict):
     code: str
     name_fi: str
     name_en: str
+    ledger_source: str = ""
 
 
 class _Meta(Strict):
@@ -102,14 +70,16 @@ class _ReportForecast(Strict):
 
 
 class _Tmt(Strict):
+    """The TMT share from January to the as-of month (benefit months), and last year's total."""
+
     source: str
-    city_share_h1_keur: Num = Field(gt=0)
-    avg_billed_persons_h1: Num = Field(gt=0)
+    city_share_ytd_keur: Num = Field(gt=0)
+    avg_billed_persons_ytd: Num = Field(gt=0)
     money_share_over_1000_days_pct: Num = Field(ge=0, le=100)
     persons_share_over_500_days_pct: Num = Field(ge=0, le=100)
     closing_prev_keur: Num = Field(gt=0)
-    pilot_target_persons: int = Field(ge=0)
-    pilot_end: str = Field(pattern=YEAR_MONTH_PATTERN)
+    pilot_target_persons: int | None = Field(default=None, ge=0)
+    pilot_end: str | None = Field(default=None, pattern=YEAR_MONTH_PATTERN)
 
 
 class _LabourPoint(Strict):
@@ -122,13 +92,14 @@ class _LabourPoint(Strict):
     new_vacancies: Num | None = Field(default=None, ge=0)
     activation_rate_pct: Num | None = Field(default=None, ge=0, le=100)
     under_25: Num | None = Field(default=None, ge=0)
+    labour_force: Num | None = Field(default=None, gt=0)  # kept for reference: the model's is a parameter
 
 
 class _Labour(Strict):
     source: str
     as_of: str
     unemployment_rate_pct: Num = Field(gt=0, le=100)
-    youth_unemployment_rate_pct: Num = Field(ge=0, le=100)
+    youth_unemployment_rate_pct: Num | None = Field(default=None, ge=0, le=100)
     unemployed: Num = Field(gt=0)
     vacancies: Num = Field(ge=0)
     activation_rate_pct: Num = Field(ge=0, lt=100)
@@ -138,19 +109,23 @@ class _Labour(Strict):
 
 
 class _Trial(Strict):
+    """The employment trial's (or its successor's) outcomes of ended client relationships; the exit
+    ratios to education and out of the labour force per person employed come from them. The rest is
+    kept for reference (as of the pack's as-of month; ``_ytd`` from January)."""
+
     source: str
-    start: str
-    end: str
-    ended_client_relationships: int = Field(gt=0)
+    start: str | None = None
+    end: str | None = None
+    ended_client_relationships: int | None = Field(default=None, gt=0)
     ended_employed_pct: Num = Field(gt=0, le=100)
     ended_out_of_labour_force_pct: Num = Field(ge=0, le=100)
     ended_education_pct: Num = Field(ge=0, le=100)
-    clients_2022_06: int
-    clients_lahti_2022_06: int
-    clients_since_start: int
-    pay_subsidy_decisions_h1: int
-    startup_grant_decisions_h1: int
-    city_employed_h1: int
+    clients_as_of: int | None = None
+    clients_lahti_as_of: int | None = None
+    clients_since_start: int | None = None
+    pay_subsidy_decisions_ytd: int | None = None
+    startup_grant_decisions_ytd: int | None = None
+    city_employed_ytd: int | None = None
 
 
 class _Htv(Strict):
@@ -162,39 +137,62 @@ class _Htv(Strict):
 class _Staff(Strict):
     source: str
     actual_months: int = Field(ge=0, le=12)
-    elinvoima: _Htv
-    tyollisyys: _Htv
+    units: dict[str, _Htv]
 
 
 class _BaselineFile(Strict):
+    """The pack's tables other than the ledger, structured (engine.load.period builds it)."""
+
     meta: _Meta
     units: dict[str, _Unit]
-    ledger: dict[str, _Ledger]
-    report_forecast: _ReportForecast
+    report_forecast: _ReportForecast | None = None
     tmt: _Tmt
     labour: _Labour
     trial: _Trial
-    staff_htv: _Staff
+    staff_htv: _Staff | None = None
+
+
+@dataclass(frozen=True)
+class PackDriver:
+    """A named driver from the pack's ``drivers`` sheet: k€ on a unit's line in a year (+ = more revenue
+    or more cost, as a scenario's adjustment), with its label and source."""
+
+    unit: str
+    line: str
+    year: int
+    amount_keur: float
+    label_fi: str
+    label_en: str
+    source: str
 
 
 @dataclass(frozen=True)
 class LedgerFigures:
-    """One unit's lines as positive magnitudes, arrays of shape (lines,) in LINES order, k€."""
+    """One unit's lines as positive magnitudes, arrays of shape (lines,) in LINES order, k€.
+
+    ``actual_ytd`` is booked from January to the as-of month, ``actual_ytd_prev`` the same months
+    of the year before; ``*_closing_prev`` the year before's closed accounts (unit totals). ``rows``
+    keeps the pack's signed figures by line and total (None where not given), for the report layout."""
 
     budget: np.ndarray
-    actual_h1: np.ndarray
-    actual_h1_prev: np.ndarray
+    actual_ytd: np.ndarray
+    actual_ytd_prev: np.ndarray
     revenue_closing_prev: float
     costs_closing_prev: float
+    rows: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """Validated baseline figures. ``raw`` keeps the file's structure for sources and labels."""
+    """Validated figures of one period pack. ``raw`` keeps the pack's structure for sources and labels;
+    ``content_hash`` is the sha256 of its canonical content (the same for an .xlsx and a CSV folder
+    holding the same figures); ``drivers`` the pack's named drivers."""
 
     file: str
     raw: _BaselineFile
     ledger: Mapping[str, LedgerFigures]
+    content_hash: str = ""
+    drivers: tuple[PackDriver, ...] = ()
 
     @property
     def as_of(self) -> np.datetime64:
@@ -213,8 +211,7 @@ class Baseline:
         """Toimintakate booked from January to the as-of month (revenue − costs), k€; ``etp`` the units' sum."""
         if unit == "etp":
             return sum(self.actual_margin_keur(u) for u in UNITS)
-        a = self.ledger[unit].actual_h1
-        return float(margin_of(a))
+        return float(margin_of(self.ledger[unit].actual_ytd))
 
     def unit_name(self, unit: str, lang: str = "fi") -> str:
         if unit == "etp":
@@ -234,71 +231,21 @@ class Baseline:
     def trial(self) -> _Trial:
         return self.raw.trial
 
-    def htv(self, unit: str) -> _Htv:
-        return getattr(self.raw.staff_htv, unit)
+    @property
+    def as_of_month(self) -> int:
+        """The as-of month's number in the budget year, 1–12."""
+        return int(str(self.as_of)[5:7])
+
+    def htv(self, unit: str) -> _Htv | None:
+        """The unit's person-years by month, or None if the pack has no staff_htv sheet."""
+        return None if self.raw.staff_htv is None else self.raw.staff_htv.units.get(unit)
 
 
-def _load_toml(path: Path | None) -> tuple[str, dict[str, Any]]:
-    if path is None:
-        label = "engine/data/baseline_lahti_2022.toml"
-        text = resources.files("engine.data").joinpath("baseline_lahti_2022.toml").read_text(encoding="utf-8")
-    else:
-        label = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read the file ({exc.__class__.__name__}: {exc})", file=label) from None
-    try:
-        return label, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"not valid TOML ({exc})", file=label) from None
+BUNDLED_PACK = "period_lahti_2022_06"  # engine/data/<this>/: the Lahti Jan–Jun 2022 report
 
 
 def load_baseline(path: str | Path | None = None) -> Baseline:
-    """Load and validate the baseline (the bundled Lahti 2022 report unless ``path`` is given)."""
-    label, data = _load_toml(Path(path) if path is not None else None)
-    try:
-        raw = _BaselineFile.model_validate(data)
-    except ValidationError as exc:
-        field, msg = first_error(exc)
-        raise UserError(msg, file=label, field=field) from None
-    if set(raw.units) != set(UNITS) or set(raw.ledger) != set(UNITS):
-        raise UserError(f"units must be exactly {', '.join(UNITS)}; got {sorted(raw.ledger)}", file=label, field="ledger")
-    ledger = {u: _check_unit(label, u, raw.ledger[u]) for u in UNITS}
-    return Baseline(label, raw, ledger)
+    """The bundled Lahti Jan–Jun 2022 pack, or the period pack at ``path`` (engine.load.period.load_period)."""
+    from engine.load.period import load_bundled, load_period
 
-
-def _check_unit(label: str, unit: str, led: _Ledger) -> LedgerFigures:
-    cols = ("budget", "actual_h1", "actual_h1_prev")
-    for line in LINES:
-        row = getattr(led.lines, line)
-        for col in cols:
-            v = getattr(row, col)
-            bad = v < 0 if line in REVENUE_LINES else v > 0
-            if bad:
-                kind = "revenue (≥ 0)" if line in REVENUE_LINES else "a cost (≤ 0, as printed in the report)"
-                raise UserError(f"value {v} has the wrong sign; {line} is {kind}", file=label, field=f"ledger.{unit}.lines.{line}.{col}")
-    t = led.totals
-    for col in cols:
-        for total, group in (("revenue", REVENUE_LINES), ("costs", COST_LINES)):
-            s = sum(getattr(getattr(led.lines, ln), col) for ln in group)
-            tv = getattr(getattr(t, total), col)
-            if abs(s - tv) > TOLERANCE_KEUR:
-                raise UserError(
-                    f"lines sum to {s:g} but the total is {tv:g} (allowed difference {TOLERANCE_KEUR:g} k€)",
-                    file=label, field=f"ledger.{unit}.totals.{total}.{col}",
-                )
-    for col in cols + ("closing_prev",):
-        r, c, m = (getattr(getattr(t, k), col) for k in ("revenue", "costs", "margin"))
-        if None in (r, c, m):
-            raise UserError("closing_prev is needed for revenue, costs and margin", file=label, field=f"ledger.{unit}.totals")
-        if abs(r + c - m) > TOLERANCE_KEUR:
-            raise UserError(f"margin {m:g} is not revenue + costs = {r + c:g}", file=label, field=f"ledger.{unit}.totals.margin.{col}")
-
-    def col(name: str) -> np.ndarray:
-        return np.array([abs(getattr(getattr(led.lines, ln), name)) for ln in LINES], dtype=float)
-
-    return LedgerFigures(
-        budget=col("budget"), actual_h1=col("actual_h1"), actual_h1_prev=col("actual_h1_prev"),
-        revenue_closing_prev=float(t.revenue.closing_prev), costs_closing_prev=float(-t.costs.closing_prev),
-    )
+    return load_bundled() if path is None else load_period(path)

@@ -239,7 +239,7 @@ def billed_trend_target(baseline: Baseline, params: Parameters, per_person_day_s
     rate = np.array([float(params["tmt.daily_rate_eur"].central_at(m)) * float(params["tmt.child_increase_factor"].central_at(m))
                      for m in months])
     persons_prev = t.closing_prev_keur / (per_person_day_share * (rate * wd).sum() / 1000.0)
-    monthly = (t.avg_billed_persons_h1 / persons_prev) ** (1.0 / 9.5)
+    monthly = (t.avg_billed_persons_ytd / persons_prev) ** (1.0 / 9.5)
     return float(monthly ** 5)
 
 
@@ -264,7 +264,7 @@ def fit_tmt(baseline: Baseline, params: Parameters) -> tuple[dict[str, float], l
         return (cost, billed / t0, 100.0 * s.money_over_1000_keur.sum() / cost,
                 100.0 * s.billed_over_500.sum() / billed, s.billed[-1] / s.billed[0])
 
-    base_goal = np.array([t.city_share_h1_keur, t.avg_billed_persons_h1, t.money_share_over_1000_days_pct,
+    base_goal = np.array([t.city_share_ytd_keur, t.avg_billed_persons_ytd, t.money_share_over_1000_days_pct,
                           t.persons_share_over_500_days_pct])
 
     def goal(share: float) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Builds the month loop's :class:`engine.model.paths.Inputs` from the baseline, the scenario's parameters
-(sampled once per path) and its shocks; runs the deterministic history and first half-year first."""
+(sampled once per path) and its shocks; runs the deterministic history and the budget year's January to the as-of month first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,7 +48,7 @@ def amount_eur(pdraws: ParamDraws, index=np.s_[:, :]) -> np.ndarray:
 
 def first_half(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, lc: LabourConstants, hist: History,
                masses=None) -> tmt.TmtStart:
-    """The central Jan–Jun run of the budget year (``masses`` override the calibrated start, for calibration)."""
+    """The central run from January to the as-of month (``masses`` override the calibrated start, for calibration)."""
     if masses is None:
         masses = [float(pdraws.scalar(f"tmt.initial_billed_{seg}")[0]) for seg in ("300_500", "500_1000", "over_1000")]
     t0 = grid.index(baseline.as_of) + 1

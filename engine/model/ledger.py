@@ -4,16 +4,17 @@ Every line is forecast as::
 
     line(year) = [base(estimator) × index(year) + w × Σ adjustments(year)] × level + shocks + TMT(year)
 
-* ``base``: the report's method (budget), the seasonal run-rate (Jan–Jun actual ÷ last year's Jan–Jun
-  share of last year's closing), or a blend ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
+* ``base``: the report's method (budget), the seasonal run-rate (actual to the as-of month ÷ last year's
+  same-period share of last year's closing, ``actual_ytd_prev / closing_prev``), or a blend
+  ``w·budget + (1−w)·run_rate`` (``w`` = 1, 0, blend_weight).
 * The municipal share of labour-market subsidy (TMT) is always the TMT model's cost; the rest of
   tyollisyys "grants paid" (budget minus the TMT appropriation, itself uncertain) goes through the estimator.
-* Adjustments are the named drivers (k€, + = more revenue or more cost); they refine the budget and
-  so carry the estimator's weight ``w``. Shocks' ledger effects (engine.model.shocks) are future events and
-  land whatever the estimator.
+* Adjustments are the named drivers (k€, + = more revenue or more cost): the scenario's and the period
+  pack's ``drivers`` sheet; they refine the budget and so carry the estimator's weight ``w``. Shocks'
+  ledger effects (engine.model.shocks) are future events and land whatever the estimator.
 * ``level``: the part of the budget year not yet booked is uncertain (``ledger.*_remainder_sd_pct``);
   a path's budget-year level carries into later years. 1 on the central path.
-* What is booked stays booked: no budget-year line closes below its Jan–Jun actual (the raise is the
+* What is booked stays booked: no budget-year line closes below its year-to-date actual (the raise is the
   driver ``booked_above_forecast``); no line is negative.
 * Years after the budget year index the base by each path's ``ledger.index_pct``; their "budget" is a
   plan, the budget year's budget indexed by the central index (:func:`plan_growth`), the same for every
@@ -99,7 +100,8 @@ class LedgerForecast:
 
 
 def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
-    """(units, lines) last year's Jan–Jun share of last year's closing, by unit and revenue/cost side.
+    """(units, lines) last year's share booked by the as-of month (January to the same month, ``actual_ytd_prev``)
+    of last year's closing, by unit and revenue/cost side: the run-rate's seasonal divisor for any as-of month.
 
     The closing is known only for unit totals, so every line takes its unit's revenue or cost share;
     TMT is taken out of tyollisyys costs (its own model forecasts it).
@@ -107,13 +109,13 @@ def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     shares = np.empty((len(UNITS), len(LINES)))
     for u, unit in enumerate(UNITS):
         f = baseline.ledger[unit]
-        rev_h1_prev = f.actual_h1_prev[IS_REVENUE].sum()
-        cost_h1_prev = f.actual_h1_prev[~IS_REVENUE].sum()
+        rev_ytd_prev = f.actual_ytd_prev[IS_REVENUE].sum()
+        cost_ytd_prev = f.actual_ytd_prev[~IS_REVENUE].sum()
         cost_closing = f.costs_closing_prev
         if unit == "tyollisyys":
-            cost_h1_prev -= tmt.booked_h1_prev
+            cost_ytd_prev -= tmt.booked_ytd_prev
             cost_closing -= baseline.tmt.closing_prev_keur
-        shares[u] = np.where(IS_REVENUE, rev_h1_prev / f.revenue_closing_prev, cost_h1_prev / cost_closing)
+        shares[u] = np.where(IS_REVENUE, rev_ytd_prev / f.revenue_closing_prev, cost_ytd_prev / cost_closing)
     return shares
 
 
@@ -122,8 +124,8 @@ def _bases(baseline: Baseline, tmt: TmtCost, appropriation: np.ndarray) -> tuple
     budget = np.stack([baseline.ledger[u].budget for u in UNITS])[None].repeat(len(appropriation), 0)
     budget_full = budget.copy()
     budget[:, TMT_UNIT, TMT_LINE] -= appropriation
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)
-    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
+    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
     run_rate = (actual / run_rate_shares(baseline, tmt))[None]
     return budget, run_rate, budget_full
 
@@ -142,9 +144,9 @@ def plan_growth(years: np.ndarray, budget_year: int) -> np.ndarray:
 
 
 def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
-    """(units, lines) k€ booked Jan–Jun of the budget year, the TMT taken out of tyollisyys grants paid."""
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)
-    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+    """(units, lines) k€ booked January to the as-of month, the TMT taken out of tyollisyys grants paid."""
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
+    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
     return actual
 
 
@@ -182,6 +184,9 @@ def staff_htv_amount(baseline: Baseline, unit: str) -> float:
     -1145
     """
     h = baseline.htv(unit)
+    if h is None:
+        raise UserError(f"a 'derive = \"staff_htv\"' adjustment needs the pack's staff_htv sheet for {unit}; "
+                        "the pack has none", file=baseline.file, field="staff_htv")
     budget = baseline.ledger[unit].budget[LINE_INDEX["staff"]]
     return float(budget * (h.actual_or_forecast[-1] / h.target[-1] - 1.0))
 
@@ -231,8 +236,17 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
             drivers.append(Driver(adj_id, adj.label_fi, adj.label_en, adj.unit, year,
                                   np.broadcast_to(sign * w * amount, (draws,)).copy()))
 
+    for i, d in enumerate(baseline.drivers):  # the pack's named drivers: adjustments that come with the period
+        if d.year not in years:
+            continue
+        y, u, ln = int(np.searchsorted(years, d.year)), UNIT_INDEX[d.unit], LINE_INDEX[d.line]
+        lines[:, y, u, ln] += w * d.amount_keur
+        sign = 1.0 if IS_REVENUE[ln] else -1.0
+        drivers.append(Driver(f"pack_driver_{i + 1}", d.label_fi, d.label_en, d.unit, d.year,
+                              np.full(draws, sign * w * d.amount_keur)))
+
     # The part of the budget year not yet booked is uncertain (estimator, adjustments and all); a path's
-    # level carries into the later years. What is booked (Jan–Jun) is not. The TMT has its own model.
+    # level carries into the later years. What is booked (to the as-of month) is not. The TMT has its own model.
     if not pdraws.central:
         fc = lines[:, 0]  # (draws, units, lines): years[0] is the budget year
         new = fc + (remainder_multiplier(pdraws) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
@@ -266,9 +280,9 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
                               np.broadcast_to(-tmt_gap[:, y], (draws,)).copy()))
     _check_not_negative(lines, years, scenario, shock_effects)
 
-    # What is booked stays booked: the budget year's line never closes below its Jan–Jun actuals. A
+    # What is booked stays booked: the budget year's line never closes below its year-to-date actuals. A
     # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
     if short.any() or all_floor_drivers:
         lines[:, 0] += short
@@ -335,7 +349,7 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
     cost = np.empty((draws, n, len(UNITS)))
     rev[:, ~forecast] = 0.0
     cost[:, ~forecast] = 0.0
-    actual = np.stack([baseline.ledger[u].actual_h1 for u in UNITS]).astype(float)  # (units, lines)
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
     for y, year in enumerate(years):
         in_year = (grid.years == year) & forecast
         k = in_year.sum()
@@ -344,9 +358,9 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
         year_lines = lines[:, y].copy()  # (draws, units, lines)
         year_lines[:, TMT_UNIT, TMT_LINE] -= tmt.year[:, y]
         done = (grid.years == year) & ~forecast
-        if done.any():  # the budget year's Jan–Jun is actual
+        if done.any():  # the budget year's January to the as-of month is actual
             act = actual.copy()
-            act[TMT_UNIT, TMT_LINE] -= tmt.booked_h1
+            act[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
             year_lines = year_lines - act[None]
         months = np.flatnonzero(in_year)  # a year's forecast months are a run: a slice, no mask copies
         months = slice(months[0], months[-1] + 1)

@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.common.calendar import MonthGrid, parse_month
 from engine.common.distributions import Distribution
+from engine.common.errors import UserError
 from engine.common.types import DistSpec
 from engine.load.parameters import ParamDraws, Parameters
 from engine.load.shock_types import Point
@@ -303,8 +304,21 @@ def _compile_services_transfer(sid: str, shock, c: Compiler) -> None:
 
 
 # ------------------------------------------------------------------------------------------ entry points
+def check_dates(scenario, baseline) -> None:
+    """Refuse a shock that starts on or before the period's as-of month: those months are actuals, so
+    its first months would silently vanish (a ramp would start part-way). Arrivals' periods are what
+    happened and may lie before it: their lagged effects (compensation, labour force) fall after it."""
+    for sid, shock in scenario.shocks.items():
+        start = getattr(shock, "start", None)
+        if start is not None and parse_month(start) <= baseline.as_of:
+            raise UserError(f"value '{start}' is on or before the period's as-of month {baseline.as_of} "
+                            f"({baseline.file}); the months up to it are actuals: start the shock in "
+                            f"{baseline.as_of + 1} or later", file=scenario.file, field=f"shocks.{sid}.start")
+
+
 def compile_shocks(scenario, baseline, pdraws, grid: MonthGrid) -> ShockArrays:
     """All the scenario's shocks as monthly arrays; only months after the as-of month are touched."""
+    check_dates(scenario, baseline)
     c = Compiler(baseline, pdraws, grid)
     for sid, shock in scenario.shocks.items():
         HANDLERS[shock.type].compile(sid, shock, c)

@@ -16,8 +16,9 @@ an earnings-related premium.
 
 Kela bills the city monthly in arrears (January's subsidy is billed mid-February). At year end the
 December bill is accrued into the year it belongs to, so a year's accounts hold exactly its twelve
-benefit months, while the Jan–Jun books hold January–May only (the June bill arrives in July). The
-report's figures show it: Jan–Jun "grants paid" of 8 512 k€ is below the 9 900 k€ TMT of Jan–Jun.
+benefit months, while the books to an as-of month m < 12 hold the benefit months January…m−1 (the
+June bill arrives in July: Jan–Jun books hold January–May). The Jan–Jun 2022 report shows it:
+Jan–Jun "grants paid" of 8 512 k€ is below the 9 900 k€ TMT of Jan–Jun.
 """
 from __future__ import annotations
 
@@ -115,14 +116,14 @@ def annual(values: np.ndarray, grid: MonthGrid) -> np.ndarray:
 class TmtCost:
     """The TMT model's cost in k€: ``benefit_month`` (draws, months) by benefit month on the grid,
     ``booked`` (draws, months) as booked in the city's accounts, ``year`` (draws, years) accrual totals,
-    and ``booked_h1`` / ``booked_h1_prev`` (k€) the amounts inside the Jan–Jun actuals of the
-    budget year and the year before."""
+    and ``booked_ytd`` / ``booked_ytd_prev`` (k€) the amounts inside the actuals from January to the
+    as-of month of the budget year and of the year before."""
 
     benefit_month: np.ndarray
     booked: np.ndarray
     year: np.ndarray
-    booked_h1: float
-    booked_h1_prev: float
+    booked_ytd: float
+    booked_ytd_prev: float
     booked_bands: np.ndarray | None = None  # (draws, months, 3) booked by subsidy-day band (engine.model.tmt.BANDS)
 
 
@@ -233,27 +234,40 @@ def stitch_first_half(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, billed
     cost_bands_keur[:, :t0] = start.cost_bands_keur
 
 
-def booked_h1(start: "TmtStart", grid: MonthGrid, budget_year: int) -> float:
-    """k€ of TMT inside the budget year's Jan–Jun actuals: Kela bills a benefit month the month after,
-    so June's books hold the benefit months January–May of the first-half run."""
-    t0 = len(start.cost_keur)
-    jan_may = (grid.years == budget_year) & (grid.month_of_year < 5)
-    return float(start.cost_keur[jan_may[:t0]].sum())
+def months_booked(as_of_month: int) -> int:
+    """Benefit months (from January) inside the books to the as-of month 1–12: Kela bills a benefit month
+    the month after, so m − 1; in December the December bill is accrued too, so all 12.
+
+    >>> [months_booked(m) for m in (1, 4, 6, 11, 12)]
+    [0, 3, 5, 10, 12]
+    """
+    return 12 if as_of_month == 12 else as_of_month - 1
 
 
-def booked_h1_prev(closing_prev_keur: float, budget_year: int) -> float:
-    """k€ of TMT inside last year's Jan–Jun actuals: last year's closing TMT × the weekday share of its
-    January–May (the benefit months booked by June)."""
+def booked_ytd(start: "TmtStart", as_of_month: int) -> float:
+    """k€ of TMT inside the budget year's actuals to the as-of month: the benefit months January …
+    (:func:`months_booked`) of the deterministic run from January to the as-of month (``start``)."""
+    return float(start.cost_keur[:months_booked(as_of_month)].sum())
+
+
+def booked_ytd_prev(closing_prev_keur: float, budget_year: int, as_of_month: int) -> float:
+    """k€ of TMT inside last year's actuals to the same month: last year's closing TMT × the weekday
+    share of the benefit months booked by then (January–May for a June as-of month).
+
+    >>> round(float(booked_ytd_prev(20500.0, 2022, 6)), 1)   # 2021: 107 of 261 weekdays in January–May
+    8404.2
+    """
     wd = weekdays(year_months(budget_year - 1))
-    return closing_prev_keur * wd[:5].sum() / wd.sum()
+    return closing_prev_keur * wd[:months_booked(as_of_month)].sum() / wd.sum()
 
 
 def cost(cost_keur: np.ndarray, cost_bands_keur: np.ndarray, grid: MonthGrid, start: "TmtStart", budget_year: int,
-         closing_prev_keur: float) -> "TmtCost":
+         closing_prev_keur: float, as_of_month: int) -> "TmtCost":
     """The TMT paths (benefit month, k€) as the ledger needs them: booked, by year, and the first halves' bookings."""
     return TmtCost(
         benefit_month=cost_keur, booked=booked(cost_keur, grid), year=annual(cost_keur, grid),
-        booked_h1=booked_h1(start, grid, budget_year), booked_h1_prev=booked_h1_prev(closing_prev_keur, budget_year),
+        booked_ytd=booked_ytd(start, as_of_month),
+        booked_ytd_prev=booked_ytd_prev(closing_prev_keur, budget_year, as_of_month),
         booked_bands=booked(cost_bands_keur, grid),
     )
 

@@ -149,14 +149,14 @@ def report_layout(ye: pd.DataFrame, baseline: Baseline, scenario_id: str) -> pd.
         for line, label in LAYOUT_ROWS:
             if line in ("revenue", "costs", "margin"):
                 def total(col, side=line):
-                    vals = [getattr(getattr(baseline.raw.ledger[u].totals, side), col) for u in members]
+                    vals = [baseline.ledger[u].rows[side][col] for u in members]
                     return None if any(v is None for v in vals) else float(sum(vals))
-                budget, actual, closing = total("budget"), total("actual_h1"), total("closing_prev")
+                budget, actual, closing = total("budget"), total("actual_ytd"), total("closing_prev")
                 sign = -1.0 if line == "costs" else 1.0
                 forecast = sign * sel[(unit, f"{'margin' if line == 'margin' else line}_keur")]
             else:
-                row = [getattr(baseline.raw.ledger[u].lines, line) for u in members]
-                budget, actual, closing = float(sum(r.budget for r in row)), float(sum(r.actual_h1 for r in row)), None
+                row = [baseline.ledger[u].rows[line] for u in members]
+                budget, actual, closing = float(sum(r["budget"] for r in row)), float(sum(r["actual_ytd"] for r in row)), None
                 forecast = (1.0 if line in REVENUE_LINES else -1.0) * sel[(unit, f"{line}_keur")]
             rows.append({
                 "scenario": scenario_id, "unit": unit, "line": line, "Yksikkö": name, "Erä": label,

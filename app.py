@@ -19,13 +19,14 @@ import io
 import threading
 import zipfile
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 import engine
-from ui import charts, decide, fmt, kpi, results, whatif
+from ui import charts, decide, fmt, kpi, period, results, whatif
 from ui.text import LANGS, plain, t
 
 st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
@@ -38,6 +39,20 @@ MAX_PINS = 4
 @st.cache_resource(show_spinner=False)
 def baseline_data() -> engine.Baseline:
     return engine.load_baseline()
+
+
+@st.cache_resource(show_spinner=False)
+def uploaded_periods() -> dict[str, engine.Baseline]:
+    """Period packs uploaded to this server, by key (ui.period.key_of): a share link can name one."""
+    return {}
+
+
+def baseline_for(key: str) -> engine.Baseline:
+    return uploaded_periods().get(key) or baseline_data()
+
+
+def current_baseline() -> engine.Baseline:
+    return baseline_for(st.session_state.get("period", period.BUNDLED))
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,9 +96,9 @@ def base_defaults(base: str) -> whatif.Controls:
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def cached_run(fingerprint: str, draws: int, seed: int, _scenario: engine.Scenario) -> results.Run:
+def cached_run(fingerprint: str, draws: int, seed: int, period_key: str, _scenario: engine.Scenario) -> results.Run:
     """One engine run, keyed on what shapes its numbers (the scenario object itself is not hashed)."""
-    return results.run(baseline_data(), _scenario, draws, seed)
+    return results.run(baseline_for(period_key), _scenario, draws, seed)
 
 
 def chart(spec: dict) -> None:
@@ -108,12 +123,24 @@ def report_bytes(run_: results.Run, kind: str, lang: str) -> bytes:
 
 
 def run(scenario: engine.Scenario, draws: int, seed: int) -> results.Run:
-    return cached_run(scenario.fingerprint(), int(draws), int(seed), scenario)
+    key = st.session_state.get("period", period.BUNDLED)
+    if key != period.BUNDLED and key not in calibrated():  # a new pack's first run fits the model (once, ~1 min)
+        with st.spinner(t("period_calibrating", st.session_state.get("lang", "fi"))):
+            out = cached_run(scenario.fingerprint(), int(draws), int(seed), key, scenario)
+        calibrated().add(key)
+        return out
+    return cached_run(scenario.fingerprint(), int(draws), int(seed), key, scenario)
+
+
+@st.cache_resource(show_spinner=False)
+def calibrated() -> set[str]:
+    """Uploaded packs whose calibration is done (engine.simulate caches the fit by content hash)."""
+    return set()
 
 
 def years_of(base: str) -> tuple[int, ...]:
     end = int(base_scenario(base).settings.horizon_end[:4])
-    return tuple(range(baseline_data().budget_year, end + 1))
+    return tuple(range(current_baseline().budget_year, end + 1))
 
 
 # ------------------------------------------------------------------------------------------ state
@@ -132,12 +159,33 @@ def reset_to_base() -> None:
     set_controls(replace(base_defaults(c.base), draws=c.draws, seed=c.seed))
 
 
+def page_query(c: whatif.Controls, lang: str, year: int) -> dict[str, str]:
+    """The URL's query: the what-if, the view and, for an uploaded pack, its key."""
+    key = st.session_state.get("period", period.BUNDLED)
+    return whatif.to_query(c, lang, year) | ({} if key == period.BUNDLED else {"period": key})
+
+
+def take_upload() -> None:
+    """A pack uploaded: checked by the engine; the page follows it, or lists its problems."""
+    b, problems = period.load_upload(st.session_state.get("period_files") or [])
+    st.session_state.period_errors = problems
+    if b is not None:
+        key = period.key_of(b)
+        uploaded_periods()[key] = b
+        st.session_state.period = key
+
+
 def init_state() -> None:
     query = st.query_params.to_dict()
+    wanted = query.pop("period", period.BUNDLED)
+    st.session_state.period = wanted if wanted in uploaded_periods() else period.BUNDLED
     c, errors = whatif.from_query(query, FILES, load_doc=base_doc, defaults_for=lambda b, _doc: base_defaults(b))
     lang, year, view_errors = whatif.view_from_query(query, years_of(c.base))
     set_controls(c)
-    st.session_state.update(lang=lang, year=year, url_errors=errors + view_errors, pins={}, pin_msg="")
+    if st.session_state.period != wanted:  # a link to a pack this server has not seen (or no longer keeps)
+        errors.append(f"period {wanted!r} is not on this server; upload its pack again")
+    st.session_state.update(lang=lang, year=year, url_errors=errors + view_errors, pins={}, pin_msg="",
+                            period_errors=[])
     st.session_state["_init"] = True
 
 
@@ -191,6 +239,13 @@ with st.sidebar:
              format_func=lambda code: {"fi": "Suomi", "en": "English"}[code])
     lang = st.session_state.lang
     st.header(t("sidebar_title", lang))
+    st.selectbox(t("period", lang), [period.BUNDLED, *uploaded_periods()], key="period", help=t("period_help", lang),
+                 format_func=lambda k: period.label(baseline_for(k), lang))
+    with st.expander(t("period_upload", lang)):
+        st.file_uploader(t("period_files", lang), type=["xlsx", "csv"], accept_multiple_files=True,
+                         key="period_files", on_change=take_upload, help=t("period_files_help", lang))
+    for problem in st.session_state.get("period_errors", []):
+        st.error(problem)
     st.selectbox(t("base", lang), list(FILES), key="base", on_change=reset_to_base, help=t("base_help", lang),
                  format_func=base_names().get)
     d = base_defaults(st.session_state.base)
@@ -238,7 +293,7 @@ except engine.UserError as exc:  # the sliders stay within the engine's ranges; 
     c = replace(d, draws=c.draws, seed=c.seed)
     scenario = whatif.build(doc, c, d, id="whatif", label="what-if", name=bname)
     changes = []
-B = baseline_data()
+B = current_baseline()
 tables = run(scenario, c.draws, c.seed)
 base_tables = run(baseline_whatif(), c.draws, c.seed) if "baseline" in FILES else tables
 years = years_of(c.base)
@@ -247,7 +302,7 @@ if st.session_state.year not in years:
 
 # ------------------------------------------------------------------------------------------ header and KPIs
 st.title(t("title", lang))
-st.caption(t("subtitle", lang, draws=fmt.persons(c.draws, lang)))
+st.caption(t("subtitle", lang, draws=fmt.persons(c.draws, lang), period=period.label(B, lang)))
 names = ", ".join(t(n, lang).split(" (")[0] for n in changes)
 st.markdown(f"**{scenario.name}** — " + (t("changed", lang, names=names) if changes else t("unchanged", lang)))
 
@@ -359,7 +414,7 @@ if tab_cmp.open:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_tornado(fingerprint: str, unit: str, measure: str, yr: int, draws: int, seed: int, title: str,
                    _scenario: engine.Scenario):
-    return decide.tornado(baseline_data(), _scenario, unit, measure, yr, draws, seed, title)
+    return decide.tornado(current_baseline(), _scenario, unit, measure, yr, draws, seed, title)
 
 
 if tab_sens.open:
@@ -411,7 +466,7 @@ if tab_exp.open:
             col.download_button(t("dl_" + name, lang),
                                 lambda name=name: tables.tables("whatif")[name].to_csv(index=False, float_format="%.6g"),
                                 file_name=f"whatif_{name}.csv", mime="text/csv", key=f"dl_{name}")
-        toml_text = scenario.to_toml()
+        toml_text = period.header(B) + scenario.to_toml()
         cols[3].download_button(t("dl_toml", lang), toml_text, file_name="whatif.toml", mime="application/toml",
                                 key="dl_toml")
         st.markdown(t("report_head", lang))
@@ -421,12 +476,13 @@ if tab_exp.open:
                                 file_name=f"whatif_raportti.{'zip' if kind == 'md' else kind}",
                                 mime=REPORT_MIME[kind], key=f"dl_report_{kind}")
         st.markdown(t("reproduce", lang))
-        st.code(f"ennuste run whatif.toml --draws {c.draws} --seed {c.seed} --out out", language="sh")
+        on_pack = "" if st.session_state.period == period.BUNDLED else f" --period {Path(B.file).name}"
+        st.code(f"ennuste run{on_pack} whatif.toml --draws {c.draws} --seed {c.seed} --out out", language="sh")
         with st.expander(t("toml_show", lang)):
             st.code(toml_text, language="toml")
         st.markdown(t("share", lang))
         url = getattr(st.context, "url", None)
-        st.code((url.split("?")[0] if url else "") + "?" + urlencode(whatif.to_query(c, lang, year)), language=None,
+        st.code((url.split("?")[0] if url else "") + "?" + urlencode(page_query(c, lang, year)), language=None,
                 wrap_lines=True)
 
-st.query_params.from_dict(whatif.to_query(c, lang, year))
+st.query_params.from_dict(page_query(c, lang, year))

@@ -10,13 +10,33 @@ LANGS = ("fi", "en")
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("ETP-ennuste: entä jos?", "ETP forecast: what if?"),
     "subtitle": (
-        "Elinvoima- ja työllisyyspalvelut, Lahti. Lähtötilanne: seurantaraportti tammi–kesäkuu 2022. "
+        "Elinvoima- ja työllisyyspalvelut. Lähtötilanne: {period}. "
         "Luvut ovat {draws} Monte Carlo -polun keskiarvoja; väli P10–P90.",
-        "Vitality and employment services, Lahti. Starting point: the Jan–Jun 2022 monitoring report. "
+        "Vitality and employment services. Starting point: {period}. "
         "Figures are means over {draws} Monte Carlo paths; band P10–P90.",
     ),
     "lang": ("Kieli / Language", "Language / Kieli"),
     "sidebar_title": ("Entä jos -asetukset", "What-if settings"),
+    "period": ("Kausi (lähtötiedot)", "Period (starting figures)"),
+    "period_help": (
+        "Minkä kauden luvuista ennuste lähtee (period pack): mukana tullut Lahden tammi–kesäkuu 2022 tai ladattu "
+        "kausipaketti. Kaikki sivun luvut seuraavat valittua kautta.",
+        "Which period's figures the forecast starts from (kausipaketti): the bundled Lahti Jan–Jun 2022 or an "
+        "uploaded period pack. Every figure on the page follows the chosen period.",
+    ),
+    "period_upload": ("Lataa kausipaketti", "Upload a period pack"),
+    "period_files": ("Excel-työkirja (.xlsx) tai sen taulukot CSV-tiedostoina",
+                     "An Excel workbook (.xlsx) or its sheets as CSV files"),
+    "period_files_help": (
+        "Pohja: `ennuste period template --out kausi.xlsx` (template). Paketti tarkistetaan kuten "
+        "`ennuste period check`; virheet näytetään rivi riviltä. Uuden kauden ensimmäinen ajo kalibroi mallin "
+        "(noin minuutti, kerran).",
+        "Template: `ennuste period template --out kausi.xlsx` (pohja). The pack is checked as by "
+        "`ennuste period check`; problems are listed one a line. A new period's first run calibrates the model "
+        "(about a minute, once).",
+    ),
+    "period_calibrating": ("Kalibroidaan malli uuden kauden tietoihin (kerran, noin minuutti)…",
+                           "Calibrating the model to the new period's figures (once, about a minute)…"),
     "base": ("Lähtöskenaario", "Starting scenario"),
     "base_help": (
         "Skenaariotiedosto kansiosta scenarios/ (starting scenario file). Säätimet alkavat tiedoston arvoista; "

@@ -74,9 +74,11 @@ def origins(baseline: Baseline) -> list[np.datetime64]:
 def calibrated_at(baseline: Baseline, origin: np.datetime64,
                   params: Parameters | None = None) -> tuple[Baseline, Parameters, list[str]]:
     """The baseline cut at ``origin`` and the parameters calibrated on it alone; notes on stages that
-    could not be fitted there (their parameter keeps the parameter file's value)."""
-    cut = cal.as_of_baseline(baseline, origin)
-    p = (params or Parameters.load_uncalibrated()).with_values(
+    could not be fitted there (their parameter keeps the parameter file's value). The months
+    ``labour.history_in_fit`` excludes are left out of the cut (:func:`engine.model.calibrate.fit_history`)."""
+    p = params or Parameters.load_uncalibrated()
+    cut = cal.as_of_baseline(cal.fit_history(baseline, p), origin)
+    p = p.with_values(
         {"labour.activation_target_pct": float(cut.labour.activation_rate_pct)})
     notes = []
     for stage in (cal.fit_labour, cal.fit_forecast_inflow, cal.fit_structural_inflow, cal.fit_cycle):
@@ -153,7 +155,7 @@ def labour_forecasts(baseline: Baseline, paths: int = PATHS, seed: int = SEED,
         model = model_quantiles(cut, params, paths, seed)
         for target in TARGETS:
             hist = {m: v for m, v in actuals[target].items() if m <= origin}
-            now = cal.known_at(cut.labour.history, target, origin)
+            now = cal.known_at([p for p in baseline.labour.history if parse_month(p.month) <= origin], target, origin)
             ets = ets_quantiles(hist, origin)
             for h in HORIZONS:
                 month = origin + h

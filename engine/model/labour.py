@@ -396,8 +396,10 @@ def level_error(pdraws: ParamDraws, grid: MonthGrid, t0: int) -> np.ndarray:
     spells a month moves slowly, so their spread a few months ahead is ±1–3 % while the calibrated model's
     forecasts err by 5–20 % (ennuste backtest). This term is that error: a calibration's misfit of the
     level and season, and a first-year outlook that may be wrong, sized on the back-test's errors."""
-    sd = pdraws.series("labour.level_error_sd")
     h = np.arange(1, len(grid) - t0 + 1)
+    if pdraws.central:
+        return np.ones((1, len(h)))
+    sd = pdraws.series("labour.level_error_sd")
     sigma = sd[np.minimum(h, len(sd)) - 1][None]
     z = pdraws.normals("labour.level_error", 1)
     return np.exp(sigma * z - 0.5 * sigma * sigma)
@@ -410,7 +412,7 @@ def apply_level_error(arr, pdraws: ParamDraws, grid: MonthGrid, t0: int) -> None
     recipients and cost are the TMT stage's (calibrated to the report's own TMT figures) and are not
     scaled: the back-test measures no TMT error (no monthly TMT history)."""
     if pdraws.central:
-        return
+        return  # the central path's factor is 1
     f = level_error(pdraws, grid, t0)
     for a in (arr.unemployed, arr.long_term, arr.services, arr.exits_to_work):
         a[:, t0:] *= f

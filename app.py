@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 import engine
-from ui import charts, fmt, kpi, results, whatif
+from ui import accuracy, charts, fmt, kpi, results, whatif
 from ui.text import LANGS, plain, t
 
 st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
@@ -141,7 +141,7 @@ def init_state() -> None:
     st.session_state["_init"] = True
 
 
-TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_export")
+TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_export", "tab_accuracy")
 
 
 FORMATTED = ("base", "tmt_rules", "estimator", "fin_unit", "years_measure", "compare_measure")  # format_func widgets
@@ -260,7 +260,7 @@ titles = {u: B.unit_name(u, lang) for u in ("elinvoima", "tyollisyys", "etp")} |
 st.html(kpi.cards_html(sections, titles))
 
 # ------------------------------------------------------------------------------------------ tabs (lazy)
-tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_exp = st.tabs([t(k, lang) for k in TABS], key="view",
+tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_exp, tab_acc = st.tabs([t(k, lang) for k in TABS], key="view",
                                                                  on_change="rerun")
 unit_names = {u: B.unit_name(u, lang) for u in ("etp", "elinvoima", "tyollisyys")}
 YEAR_MEASURES = {  # (unit, measure) shown in the multi-year view and the comparison
@@ -378,5 +378,9 @@ if tab_exp.open:
         url = getattr(st.context, "url", None)
         st.code((url.split("?")[0] if url else "") + "?" + urlencode(whatif.to_query(c, lang, year)), language=None,
                 wrap_lines=True)
+
+if tab_acc.open:
+    with tab_acc:
+        accuracy.render(lang)
 
 st.query_params.from_dict(whatif.to_query(c, lang, year))

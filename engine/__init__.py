@@ -12,7 +12,8 @@ This module is the only seam for callers (the app, scripts): ``ui/`` and ``app.p
 from ``engine.*`` submodules (tests/test_layers.py). The names below are what a caller needs to
 read the tables: the finance units, the statistics' columns, the TMT's subsidy-day bands, the
 estimators, ``summarise`` for percentiles of the caller's own path arrays, ``fmt`` (numbers as the
-report prints them) and ``report_files``/``write_report`` (the report written: xlsx, html, md).
+report prints them) and ``report_files``/``write_report`` (the report written: xlsx, html, md) and ``backtest`` (how past
+forecasts fared: per-origin forecasts against the actuals, and their scores; ``ennuste backtest``).
 """
 from engine.load.baseline import UNITS, Baseline, load_baseline
 from engine.common import fmt
@@ -24,12 +25,13 @@ from engine.results.report import report_files, write_report
 from engine.results.result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise
 from engine.load.scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
 from engine.pipeline import simulate
+from engine.commands.backtest import BacktestRun, backtest
 from engine.model.tmt import BANDS as TMT_BANDS
 
 __all__ = [
     "ESTIMATORS", "FINANCE_UNITS", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
-    "Baseline", "Distribution", "Parameters", "Result", "Scenario", "UserError",
-    "fmt", "load_baseline", "load_scenario", "report_files", "scenario_from_dict", "simulate", "summarise",
+    "BacktestRun", "Baseline", "Distribution", "Parameters", "Result", "Scenario", "UserError",
+    "backtest", "fmt", "load_baseline", "load_scenario", "report_files", "scenario_from_dict", "simulate", "summarise",
     "write_report", "write_tables",
 ]
 __version__ = "0.1.0"

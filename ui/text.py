@@ -140,6 +140,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tab_years": ("Monivuotinen", "Multi-year"),
     "tab_compare": ("Vertailu", "Compare"),
     "tab_export": ("Vie ja jaa", "Export and share"),
+    "tab_accuracy": ("Ennustetarkkuus", "Forecast accuracy"),
     "unit_select": ("Yksikkö", "Unit"),
     "cum_title": ("Toimintakate kertymä {year}, milj. € (tammi–kesä toteuma, sitten ennuste)",
                   "Cumulative margin {year}, M€ (Jan–Jun actual, then forecast)"),

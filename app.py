@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 import engine
-from ui import charts, decide, fmt, kpi, period, results, whatif
+from ui import accuracy, charts, decide, fmt, kpi, period, results, whatif
 from ui.text import LANGS, plain, t
 
 st.set_page_config(page_title="ETP-ennuste: entä jos?", page_icon="📈", layout="wide")
@@ -189,7 +189,8 @@ def init_state() -> None:
     st.session_state["_init"] = True
 
 
-TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_sens", "tab_goal", "tab_export")
+TABS = ("tab_finance", "tab_tmt", "tab_labour", "tab_years", "tab_compare", "tab_sens", "tab_goal", "tab_export",
+        "tab_accuracy")
 
 
 FORMATTED = ("base", "tmt_rules", "estimator", "fin_unit", "years_measure", "compare_measure", "sens_kpi", "goal_kpi",
@@ -316,7 +317,7 @@ titles = {u: B.unit_name(u, lang) for u in ("elinvoima", "tyollisyys", "etp")} |
 st.html(kpi.cards_html(sections, titles))
 
 # ------------------------------------------------------------------------------------------ tabs (lazy)
-tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_sens, tab_goal, tab_exp = st.tabs([t(k, lang) for k in TABS], key="view",
+tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_sens, tab_goal, tab_exp, tab_acc = st.tabs([t(k, lang) for k in TABS], key="view",
                                                                  on_change="rerun")
 unit_names = {u: B.unit_name(u, lang) for u in ("etp", "elinvoima", "tyollisyys")}
 YEAR_MEASURES = {  # (unit, measure) shown in the multi-year view and the comparison
@@ -484,5 +485,9 @@ if tab_exp.open:
         url = getattr(st.context, "url", None)
         st.code((url.split("?")[0] if url else "") + "?" + urlencode(page_query(c, lang, year)), language=None,
                 wrap_lines=True)
+
+if tab_acc.open:
+    with tab_acc:
+        accuracy.render(lang)
 
 st.query_params.from_dict(page_query(c, lang, year))

@@ -9,6 +9,11 @@ Targets, recorded and never asserted (tests/test_backtest.py asserts what must h
 * ``bt_<target>_coverage_pct``: the model's P10–P90 coverage over 1–12 months in 60…95 % (nominal 80);
 * ``bt_<target>_mape_<h>_<method>``: each method's MAPE over 1–3 and 6–12 months, for the record;
 * ``backtest_s``: the whole back-test's time (reported).
+
+Recorded on the bundled history (11/2026, with ``labour.history_in_fit`` and ``labour.level_error_sd``;
+before them in brackets): ``bt_u_mape_6_12_vs_pers`` 0.86 (1.37), ``bt_lt_mape_6_12_vs_pers`` 2.09 (1.32),
+``bt_u_coverage_pct`` 93 (11), ``bt_lt_coverage_pct`` 90 (24); the unemployed's MAPE 1–3 months: model 6.1
+(27.8), persistence 3.3, ETS 4.6 %.
 """
 from __future__ import annotations
 

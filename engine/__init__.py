@@ -13,7 +13,8 @@ This module is the only seam for callers (the app, scripts): ``ui/`` and ``app.p
 from ``engine.*`` submodules (tests/test_layers.py). The names below are what a caller needs to
 read the tables: the finance units, the statistics' columns, the TMT's subsidy-day bands, the
 estimators, ``summarise`` for percentiles of the caller's own path arrays, ``fmt`` (numbers as the
-report prints them) and ``report_files``/``write_report`` (the report written: xlsx, html, md).
+report prints them) and ``report_files``/``write_report`` (the report written: xlsx, html, md) and ``backtest`` (how past
+forecasts fared: per-origin forecasts against the actuals, and their scores; ``ennuste backtest``).
 
 Decision tools (issue 15)::
 
@@ -33,14 +34,16 @@ from engine.results.report import report_files, write_report
 from engine.results.result import FINANCE_UNITS, STAT_COLUMNS, Result, summarise
 from engine.load.scenario import ESTIMATORS, Scenario, load_scenario, scenario_from_dict
 from engine.pipeline import simulate
+from engine.commands.backtest import BacktestRun, backtest
 from engine.model.tmt import BANDS as TMT_BANDS
 from engine.commands.sensitivity import Target, check_target, sensitivity, tornado_spec
 from engine.commands.goal_seek import CONTROLS, GRID as GOAL_GRID, GoalSeek, control, goal_seek
 
 __all__ = [
     "CONTROLS", "ESTIMATORS", "FINANCE_UNITS", "GOAL_GRID", "STAT_COLUMNS", "TMT_BANDS", "UNITS",
-    "Baseline", "Distribution", "GoalSeek", "Parameters", "Result", "Scenario", "Target", "UserError",
-    "check_target", "control", "fmt", "goal_seek", "load_baseline", "load_period", "load_scenario", "report_files",
-    "scenario_from_dict", "sensitivity", "simulate", "summarise", "tornado_spec", "write_report", "write_tables",
+    "BacktestRun", "Baseline", "Distribution", "GoalSeek", "Parameters", "Result", "Scenario", "Target", "UserError",
+    "backtest", "check_target", "control", "fmt", "goal_seek", "load_baseline", "load_period", "load_scenario",
+    "report_files", "scenario_from_dict", "sensitivity", "simulate", "summarise", "tornado_spec", "write_report",
+    "write_tables",
 ]
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ from engine.load.baseline import Baseline
 from engine.common.calendar import MonthGrid, parse_month
 from engine.common.errors import UserError
 from engine.model.inputs import prepare
-from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, stitch_history
+from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, apply_level_error, stitch_history
 from engine.model.calibration_cache import parameters_for
 from engine.model.ledger import forecast_ledger
 from engine.load.parameters import Parameters, Pins
@@ -164,6 +164,7 @@ def _simulate(baseline: Baseline, scenario: Scenario, pdraws, grid: MonthGrid, a
                      prep.arrivals_tmt_bands_keur, prep.arrivals_tmt_billed)
     # the months up to the as-of month are the deterministic history / first-half runs
     stitch_history(arr, prep.history, prep.inputs.t0)
+    apply_level_error(arr, pdraws, grid, prep.inputs.t0)
     tmt.stitch_first_half(arr.tmt_cost_keur, arr.tmt_cost_bands_keur, arr.tmt_billed, prep.start)
     labour = LabourPaths.from_paths(arr, prep.inputs.labour_force)
     start = prep.start

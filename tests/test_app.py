@@ -506,3 +506,36 @@ def test_export_tab_downloads_the_written_report(monkeypatch):
     with zipfile.ZipFile(io.BytesIO(made["whatif_raportti.zip"]())) as z:
         assert sorted(z.namelist()) == ["whatif_raportti-deviation.png", "whatif_raportti-labour.png",
                                         "whatif_raportti-tmt.png", "whatif_raportti.md"]
+
+
+def test_accuracy_tab_shows_past_forecasts_against_the_actuals(monkeypatch):
+    """Ennustetarkkuus (issue 12 §3): for the chosen measure, the back-test's forecasts (one origin here,
+    2022-04, 64 paths, to keep the page test short: the full back-test is tests/test_backtest.py's) against
+    the actuals, the band's coverage in the sentence (the share of actuals inside P10–P90, counted here
+    from engine.backtest's own forecasts) and the table's n (TEM: 7 433 in 5/2022 and 7 848 in 6/2022 for
+    the unemployed; 3 850 and 3 848 for the long-term: 2 forecasts each)."""
+    import numpy as np
+
+    from ui import accuracy
+
+    real = engine.backtest
+    monkeypatch.setattr(engine, "backtest", lambda b: real(b, paths=64, at=[np.datetime64("2022-04")]))
+    accuracy._run.clear()
+    try:
+        at = open_tab(run_app(), "Ennustetarkkuus")
+        fc = engine.backtest(engine.load_baseline()).forecasts
+        for measure, n in (("unemployed", 2), ("long_term_unemployed", 2)):
+            if measure != "unemployed":
+                at.radio(key="accuracy_measure").set_value(measure).run()
+                assert not at.exception, at.exception
+            model = fc[(fc.target == measure) & (fc.method == "model")]
+            assert len(model) == n
+            cov = 100 * ((model.p10 <= model.actual) & (model.actual <= model.p90)).mean()
+            (info,) = at.info
+            assert f"{cov:.0f} %" in info.value and f"({n} ennustetta" in info.value
+            assert ("liian kapea" in info.value) == (cov < 70) and "P10–P90" in info.value
+            table = at.table[0].value
+            assert table.loc["1–12", "Ennusteita"] == str(n)
+            assert len(at.get("vega_lite_chart")) == 1
+    finally:
+        accuracy._run.clear()

@@ -138,26 +138,73 @@ def test_model_is_close_once_the_calibration_window_is_past_the_pandemic(run):
 
 def test_model_beats_persistence_on_long_term_unemployed_1_to_3_months(run):
     """The duration structure carries the long-term unemployed: 1–3 months ahead the model's MAPE is
-    below persistence's and seasonal naive's (on the bundled history 4.0 % against 6.5 % and 27 %)."""
+    below persistence's and seasonal naive's (on the bundled history 5.4 % against 6.5 % and 27 %)."""
     model = _pooled(run, "long_term_unemployed", "model", range(1, 4))
     assert model.n == 12
     assert model.mape_pct < _pooled(run, "long_term_unemployed", "persistence", range(1, 4)).mape_pct
     assert model.mape_pct < _pooled(run, "long_term_unemployed", "seasonal_naive", range(1, 4)).mape_pct
 
 
-# The issue's claims, which the honest figures do not support on the bundled history (strict: when the
-# model is fixed so that a claim holds, the test fails until the xfail is removed). See docs/MODEL.md,
-# "Back-test": calibrated on a window holding the 2020 pandemic spike, the seasonal fit absorbs the spike
-# and the forecasts rise 17–65 % into the summer; the band has no calibration error in it.
-@pytest.mark.xfail(strict=True, reason="6–12 months: model MAPE 30.2 % (unemployed) and 16.2 % (long-term) "
-                                       "against persistence's 22.1 % and 12.3 %")
+def test_model_beats_persistence_on_the_unemployed_6_to_12_months(run):
+    """With the 2020 layoff spike out of the fit (labour.history_in_fit), the model's MAPE for the unemployed
+    6–12 months ahead is below persistence's (on the bundled history 19.0 % against 22.1 %; 21.1 % before
+    the level error, whose mean-one factor puts the median σ²/2 below the mean; 30.2 % with the spike in)."""
+    model = _pooled(run, "unemployed", "model", range(6, 13))
+    assert model.n == 11
+    assert model.mape_pct < _pooled(run, "unemployed", "persistence", range(6, 13)).mape_pct
+
+
 @pytest.mark.parametrize("target", ["unemployed", "long_term_unemployed"])
-def test_model_beats_persistence_6_to_12_months(run, target):
+def test_model_band_coverage_is_near_nominal(run, target):
+    """The P10–P90 holds 60–95 % of the actuals over 1–12 months (nominal 80; the issue's range): 93 % of
+    the unemployed and 90 % of the long-term (11 % and 24 % before labour.level_error_sd). The level
+    error is sized on this same back-test (in-sample; leaving each origin out of the sizing: 93 % and 76 %)."""
+    assert 60.0 <= _pooled(run, target, "model", range(1, 13)).coverage_p10_p90_pct <= 95.0
+
+
+# The issue's claim that the honest figures still do not support on the bundled history (strict: when the
+# model is fixed so that it holds, the test fails until the xfail is removed). See docs/MODEL.md, "Back-test":
+# the long-term stock a year ahead overshoots: activation is held at the origin's level while it rose from
+# 19.5 to 24.2 %, and the −2 %/year outlook against a 17–21 % fall.
+@pytest.mark.xfail(strict=True, reason="6–12 months: model MAPE 25.7 % (long-term unemployed) against "
+                                       "persistence's 12.3 %")
+def test_model_beats_persistence_on_the_long_term_unemployed_6_to_12_months(run):
+    target = "long_term_unemployed"
     assert _pooled(run, target, "model", range(6, 13)).mape_pct < _pooled(run, target, "persistence", range(6, 13)).mape_pct
 
 
-@pytest.mark.xfail(strict=True, reason="P10–P90 holds 11 % (unemployed) and 24 % (long-term) of the actuals, "
-                                       "nominal 80 %")
-@pytest.mark.parametrize("target", ["unemployed", "long_term_unemployed"])
-def test_model_band_coverage_is_near_nominal(run, target):
-    assert 60.0 <= _pooled(run, target, "model", range(1, 13)).coverage_p10_p90_pct <= 95.0
+def test_fit_history_leaves_the_2020_layoff_spike_out(baseline):
+    """labour.history_in_fit excludes 3–9/2020: the 5/2020 (12 452) and 7/2020 rows are dropped, so cut at
+    2021-04 the start figure of 4/2020 is interpolated between 12/2019 and 11/2020:
+    7 640 + 4/11 × (9 286 − 7 640) = 8 238.5 (11 489.6 with the spike, the test above)."""
+    from engine.load.parameters import Parameters
+    from engine.model.calibrate import fit_history
+
+    fit = fit_history(baseline, Parameters.load_uncalibrated())
+    assert {p.month for p in baseline.labour.history} - {p.month for p in fit.labour.history} == {"2020-05", "2020-07"}
+    cut = as_of_baseline(fit, "2021-04")
+    assert cut.labour.prev_year.unemployed == pytest.approx(7640 + 4 / 11 * (9286 - 7640), abs=0.05)
+    assert cut.labour.unemployed == 9571  # the origin's own figure is untouched
+
+
+def test_level_error_has_its_size_mean_one_and_keyed_draws(baseline):
+    """labour.level_error_sd: the log factor's sd is the parameter's (6.3 % one month ahead, 21.9 % at 12 and
+    after), within ±0.5 pp on 20 000 paths (sampling sd ≈ 0.1–0.2 pp); its mean is 1 within 0.5 %
+    (sampling sd 0.16 %); the first 100 of 300 paths equal a 100-path draw bit for bit; 1 on the central path."""
+    from engine.common.calendar import MonthGrid
+    from engine.load.parameters import Parameters
+    from engine.model.labour import level_error
+
+    params = Parameters.load_default()
+    grid = MonthGrid(np.datetime64("2022-01"), np.datetime64("2023-12"))
+    t0 = grid.index(baseline.as_of) + 1
+    f = level_error(params.sample(grid, 20000, 7), grid, t0)
+    assert f.shape == (20000, len(grid) - t0)
+    sd = np.log(f).std(axis=0)
+    assert sd[0] == pytest.approx(0.063, abs=0.005) and sd[11] == pytest.approx(0.219, abs=0.005)
+    assert sd[-1] == pytest.approx(0.219, abs=0.005)
+    assert f.mean(axis=0)[11] == pytest.approx(1.0, abs=0.005)
+    a = level_error(params.sample(grid, 300, 3), grid, t0)[:100]
+    assert np.array_equal(a, level_error(params.sample(grid, 100, 3), grid, t0))
+    central = params.sample(grid, 1, 0)
+    assert np.array_equal(level_error(central, grid, t0), np.ones((1, len(grid) - t0)))

@@ -78,7 +78,12 @@ def test_monte_carlo_bands(mc):
         width = (rows.p90 - rows.p10).to_numpy()
         assert np.all(np.diff(width) > -1e-6 * width[:-1]) or measure == "margin_keur"  # bands widen with time
     u = ye[(ye.measure == "unemployed") & (ye.year == 2023)].iloc[0]
-    assert 200 < u.p90 - u.p10 < 4000  # persons: honest but not absurd
+    # persons: honest but not absurd. 12/2023 is 18 months ahead: the model's own level error there
+    # (labour.level_error_sd, 21.9 % sd from 12 months on, sized on `ennuste backtest`'s errors) with the
+    # draws' spread (ln(P90/P10) ≈ 0.35 before it, sd 0.135) gives P90/P10 ≈ exp(2.563·√(0.219² + 0.135²))
+    # ≈ 1.93, about 4 300–4 700 persons around 7 300 (measured 4 250); 4 000 was the draws' spread alone
+    # (2 500), which held 11 % of the back-test's actuals inside a nominal 80 % band.
+    assert 200 < u.p90 - u.p10 < 5500
 
 
 def test_same_seed_same_numbers_bit_for_bit(baseline, baseline_scenario, mc):

@@ -212,6 +212,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "arvo {best}: todennäköisyys {got} %, tunnusluvun kvantiili {q}.",
         "No value of {control} tried meets P({kpi} {sign} {level}) ≥ {p}%. The closest is {best}: probability {got}%, "
         "the figure's quantile {q}."),
+    "tab_accuracy": ("Ennustetarkkuus", "Forecast accuracy"),
     "unit_select": ("Yksikkö", "Unit"),
     "cum_title": ("Toimintakate kertymä {year}, milj. € (tammi–kesä toteuma, sitten ennuste)",
                   "Cumulative margin {year}, M€ (Jan–Jun actual, then forecast)"),

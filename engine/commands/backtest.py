@@ -74,9 +74,11 @@ def origins(baseline: Baseline) -> list[np.datetime64]:
 def calibrated_at(baseline: Baseline, origin: np.datetime64,
                   params: Parameters | None = None) -> tuple[Baseline, Parameters, list[str]]:
     """The baseline cut at ``origin`` and the parameters calibrated on it alone; notes on stages that
-    could not be fitted there (their parameter keeps the parameter file's value)."""
-    cut = cal.as_of_baseline(baseline, origin)
-    p = (params or Parameters.load_uncalibrated()).with_values(
+    could not be fitted there (their parameter keeps the parameter file's value). The months
+    ``labour.history_in_fit`` excludes are left out of the cut (:func:`engine.model.calibrate.fit_history`)."""
+    p = params or Parameters.load_uncalibrated()
+    cut = cal.as_of_baseline(cal.fit_history(baseline, p), origin)
+    p = p.with_values(
         {"labour.activation_target_pct": float(cut.labour.activation_rate_pct)})
     notes = []
     for stage in (cal.fit_labour, cal.fit_forecast_inflow, cal.fit_structural_inflow, cal.fit_cycle):
@@ -95,6 +97,7 @@ def calibrated_at(baseline: Baseline, origin: np.datetime64,
 def model_quantiles(cut: Baseline, params: Parameters, paths: int = PATHS, seed: int = SEED) -> dict[str, np.ndarray]:
     """{target: (12, 3)} P10/P50/P90 of the months 1…12 after the cut's as-of month, persons."""
     from engine.model.inputs import prepare
+    from engine.model.labour import apply_level_error
     from engine.model.paths import run
     from engine.model.shocks import ShockArrays
 
@@ -102,6 +105,7 @@ def model_quantiles(cut: Baseline, params: Parameters, paths: int = PATHS, seed:
     pdraws = params.sample(grid, paths, seed)
     arr = run(prepare(cut, pdraws, grid, ShockArrays.zeros(len(grid))).inputs, paths)
     t0 = grid.index(cut.as_of) + 1
+    apply_level_error(arr, pdraws, grid, t0)
     return {t: np.percentile(getattr(arr, a)[:, t0:], [100 * q for q in QUANTILES], axis=0).T for t, a in TARGETS.items()}
 
 
@@ -153,7 +157,7 @@ def labour_forecasts(baseline: Baseline, paths: int = PATHS, seed: int = SEED,
         model = model_quantiles(cut, params, paths, seed)
         for target in TARGETS:
             hist = {m: v for m, v in actuals[target].items() if m <= origin}
-            now = cal.known_at(cut.labour.history, target, origin)
+            now = cal.known_at([p for p in baseline.labour.history if parse_month(p.month) <= origin], target, origin)
             ets = ets_quantiles(hist, origin)
             for h in HORIZONS:
                 month = origin + h
@@ -225,8 +229,12 @@ def _ledger_rows(unit: str, revenue: tuple[float, float], costs: tuple[float, fl
     return out
 
 
-def backtest(baseline: Baseline, paths: int = PATHS, seed: int = SEED) -> BacktestRun:
-    fc, notes = labour_forecasts(baseline, paths, seed)
+def backtest(baseline: Baseline, paths: int = PATHS, seed: int = SEED,
+             at: list[np.datetime64] | None = None) -> BacktestRun:
+    """The whole back-test (every origin, or those in ``at``): each method's forecasts against what
+    happened (``forecasts``, :data:`FORECAST_COLUMNS`), their scores (:data:`COLUMNS`), the 2021 ledger
+    check and the notes. Calibrates at each origin: ~1–2 min on the bundled history."""
+    fc, notes = labour_forecasts(baseline, paths, seed, at)
     fc.attrs["paths"] = paths
     return BacktestRun(forecasts=fc, scores=score(fc), ledger=ledger_backtest(baseline), notes=tuple(notes))
 

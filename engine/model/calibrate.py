@@ -147,6 +147,30 @@ def as_of_baseline(baseline: Baseline, month: str | np.datetime64) -> Baseline:
     return Baseline(f"{baseline.file} as of {m}", raw, baseline.ledger)
 
 
+FIT_FLAG = "labour.history_in_fit"
+
+
+def fit_history(baseline: Baseline, params: Parameters) -> Baseline:
+    """The baseline whose TEM history holds only the months ``labour.history_in_fit`` flags ``fit``: the
+    rows of excluded months (3–9/2020, the pandemic's layoff spike) are dropped, so the labour fit
+    neither targets them nor starts from them (:func:`as_of_baseline` then interpolates across the gap)
+    nor takes a seasonal move into or out of them. The as-of and ``prev_year`` figures of the bundled
+    baseline are its own rows, not the history's: as of 6/2022 nothing changes (the window is 6/2021 on).
+
+    >>> from engine.load.baseline import load_baseline
+    >>> b = fit_history(load_baseline(), Parameters.load_uncalibrated())
+    >>> [p.month for p in b.labour.history][:4]
+    ['2019-12', '2020-02', '2020-11', '2020-12']
+    """
+    flag = params[FIT_FLAG]
+    lab = baseline.labour
+    rows = [p for p in lab.history if flag.central_at(p.month) == "fit"]
+    if len(rows) == len(lab.history):
+        return baseline
+    raw = baseline.raw.model_copy(update={"labour": lab.model_copy(update={"history": rows})})
+    return Baseline(baseline.file, raw, baseline.ledger)
+
+
 def _short_month(month: str) -> str:
     """``"2021-06"`` → ``"6/2021"``, as the report writes months."""
     year, m = str(month).split("-")
@@ -373,6 +397,7 @@ def fit_cycle(baseline: Baseline, params: Parameters) -> tuple[dict[str, float],
 
 def calibrate(baseline: Baseline, params: Parameters | None = None, today: dt.date | None = None) -> Calibration:
     params = params or Parameters.load_uncalibrated()
+    baseline = fit_history(baseline, params)
     values: dict[str, float] = {}
     targets: list[Target] = []
     for stage in (fit_labour, fit_tmt, fit_forecast_inflow, fit_structural_inflow, fit_cycle):

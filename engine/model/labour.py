@@ -392,6 +392,38 @@ def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGri
     return l1 * (1.0 - w[None]) + l_star * w[None]
 
 
+def level_error(pdraws: ParamDraws, grid: MonthGrid, t0: int) -> np.ndarray:
+    """(P|1, months − t0) the forecast's level error, a factor on the labour stocks from the first
+    forecast month on: ``exp(σ(h)·z − σ(h)²/2)`` with one standard normal ``z`` per path (keyed stream
+    ``labour.level_error``) and ``σ(h) = labour.level_error_sd[h − 1]`` at h months after the as-of month
+    (held at the 12-month value after it). Mean one, so the paths' mean is kept; 1 on the central path.
+
+    Why: the parameter draws, vacancy noise and cycle move the flows, and a stock of ~8 000 with ~550 new
+    spells a month moves slowly, so their spread a few months ahead is ±1–3 % while the calibrated model's
+    forecasts err by 5–20 % (ennuste backtest). This term is that error: a calibration's misfit of the
+    level and season, and a first-year outlook that may be wrong, sized on the back-test's errors."""
+    h = np.arange(1, len(grid) - t0 + 1)
+    if pdraws.central:
+        return np.ones((1, len(h)))
+    sd = pdraws.series("labour.level_error_sd")
+    sigma = sd[np.minimum(h, len(sd)) - 1][None]
+    z = pdraws.normals("labour.level_error", 1)
+    return np.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+def apply_level_error(arr, pdraws: ParamDraws, grid: MonthGrid, t0: int) -> None:
+    """Scale, in place, the forecast months of the labour stocks and flows of the paths ``arr``
+    (engine.model.paths.PathArrays, (P, T)) by :func:`level_error`: the unemployed, long-term
+    unemployed, services (so activation keeps its share) and exits to work together. The TMT
+    recipients and cost are the TMT stage's (calibrated to the report's own TMT figures) and are not
+    scaled: the back-test measures no TMT error (no monthly TMT history)."""
+    if pdraws.central:
+        return  # the central path's factor is 1
+    f = level_error(pdraws, grid, t0)
+    for a in (arr.unemployed, arr.long_term, arr.services, arr.exits_to_work):
+        a[:, t0:] *= f
+
+
 def stitch_history(arr, hist: History, t0: int) -> None:
     """Write, in place, the calibrated history's last ``t0`` months (January to the as-of month) into the
     first months of the paths ``arr`` (engine.model.paths.PathArrays, (P, T))."""

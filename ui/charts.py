@@ -111,10 +111,13 @@ def _empty() -> Series:
 def cumulative_margin(cum: dict, cum_base: dict | None, budget_keur: float, unit: str, year: int,
                       budget_year: int, lang: str) -> Spec:
     """Year-to-date margin with its P10–P90 fan against the budget spread evenly over the year; the budget
-    year starts from the Jan–Jun actual (a point at 2022-06) and the forecast line continues from it.
+    year starts from the actual to the as-of month (a point there) and the forecast line continues from it.
     ``cum`` is ``ui.results.Tables.cum`` ((unit, year) → columns)."""
-    s_whatif, s_base, s_budget, s_actual = (t(k, lang) for k in ("whatif", "baseline", "budget_prorata", "actual"))
     d = cum.get((unit, year), _empty())
+    act = [i for i, k in enumerate(d["kind"]) if k == "actual"]
+    as_of = int(d["month"][act[-1]][5:7]) if act else 12  # the period's last month with actuals
+    s_whatif, s_base, s_budget = (t(k, lang) for k in ("whatif", "baseline", "budget_prorata"))
+    s_actual = t("actual", lang, m=as_of, year=year)
     fan = _values(d["month"], lang, p10=_div(d["p10"], 1000), p90=_div(d["p90"], 1000),
                   tip=_bands(_money(d["p10"], lang), _money(d["p90"], lang)))
     lines = _values(d["month"], lang, v=_div(d["mean"], 1000), series=s_whatif, tip=_money(d["mean"], lang))
@@ -139,14 +142,13 @@ def cumulative_margin(cum: dict, cum_base: dict | None, budget_keur: float, unit
                                      "scale": {"domain": domain, "range": dashes}},
                       "tooltip": [_tip("series"), _tip("m", t("month", lang)), _tip("tip", t("meur", lang))]}},
     ]
-    act = [i for i, k in enumerate(d["kind"]) if k == "actual"]
     if year == budget_year and act:
         a = [d["mean"][i] for i in act]
         rows = _values([d["month"][i] for i in act], lang, v=_div(a, 1000), series=s_actual, tip=_money(a, lang))
         layers.append({"data": {"values": rows}, "mark": {"type": "point", "filled": True, "size": 90},
                        "encoding": {"x": _x(lang), "y": y, "color": _color(domain, colors),
                                     "tooltip": [_tip("series"), _tip("tip", t("meur", lang))]}})
-    title = t("cum_title" if year == budget_year else "cum_title_later", lang, year=year)
+    title = t("cum_title" if year == budget_year else "cum_title_later", lang, year=year, m=as_of)
     return _spec(title, lang, layers)
 
 

@@ -267,6 +267,48 @@ TEXT: dict[str, tuple[str, str]] = {
     "share": ("Jaa: asetukset ovat sivun osoitteessa (URL). Tämän näkymän linkki:",
               "Share: the settings are in the page's address (URL). The link to this view:"),
     "whatif_name": ("{name} – entä jos", "{name} – what-if"),
+    # the Ennustetarkkuus (forecast accuracy) tab, ui/accuracy.py
+    "acc_measure": ("Mittari", "Measure"),
+    "acc_unemployed": ("Työttömät", "Unemployed"),
+    "acc_long_term_unemployed": ("Pitkäaikaistyöttömät", "Long-term unemployed"),
+    "acc_spinner": ("Lasketaan takautuvaa testiä: malli kalibroidaan jokaisena lähtökuukautena (noin 1–2 min, vain ensimmäisellä "
+                "avauskerralla palvelimen käynnistyksen jälkeen)…",
+                "Running the back-test: the model is calibrated at every origin (about 1–2 min, once per server)…"),
+    "acc_intro": ("Miten mallin aiemmat ennusteet osuivat: jokaisesta lähtökuukaudesta malli on kalibroitu vain sitä "
+              "edeltäneillä TEM-luvuilla ja ennustettu 1–12 kk eteenpäin. Pisteet: mediaani (P50), pystyviiva: "
+              "P10–P90-väli; musta viiva: toteutunut.",
+              "How the model's past forecasts fared: at each origin it was calibrated only on the TEM figures up to "
+              "it and forecast 1–12 months ahead. Points: the median (P50), bars: the P10–P90 band; black: what "
+              "happened."),
+    "acc_chart_title": ("{measure}: ennusteet lähtökuukausittain ja toteuma, henkilöä",
+                    "{measure}: forecasts by origin and the actuals, persons"),
+    "acc_origin": ("Lähtökuukausi", "Origin"),
+    "acc_month": ("Kuukausi", "Month"),
+    "acc_actual": ("Toteuma", "Actual"),
+    "acc_horizon": ("Ennustehorisontti, kk", "Horizon, months"),
+    "acc_coverage": ("P10–P90 osui, %", "Inside P10–P90, %"),
+    "acc_n": ("Ennusteita", "Forecasts"),
+    "acc_mape_model": ("Mallin virhe (MAPE), %", "Model error (MAPE), %"),
+    "acc_mape_persistence": ("Ennallaan-ennusteen virhe, %", "Persistence error, %"),
+    "acc_mape_ets": ("ETS-ennusteen virhe, %", "ETS error, %"),
+    "acc_table_head": ("**Osumat ja virheet ennustehorisontin mukaan** (nimellinen osuma 80 %)",
+                   "**Coverage and errors by horizon** (nominal coverage 80 %)"),
+    "acc_trust_ok": ("Mallin P10–P90-väliin osui {cov} % toteutuneista ({n} ennustetta, tavoite 80 %): väliin voi "
+                 "luottaa suunnilleen nimellisesti – noin neljä kertaa viidestä toteuma on jäänyt sen sisään.",
+                 "{cov} % of the actuals fell inside the model's P10–P90 ({n} forecasts, nominal 80 %): the band can "
+                 "be trusted about at face value — about four times in five the outcome has been inside it."),
+    "acc_trust_narrow": ("Mallin P10–P90-väliin osui vain {cov} % toteutuneista ({n} ennustetta, tavoite 80 %): väli on "
+                     "liian kapea, ja todellinen epävarmuus on sitä suurempi.",
+                     "Only {cov} % of the actuals fell inside the model's P10–P90 ({n} forecasts, nominal 80 %): "
+                     "the band is too narrow; the real uncertainty is larger."),
+    "acc_trust_wide": ("Mallin P10–P90-väliin osui {cov} % toteutuneista ({n} ennustetta, tavoite 80 %): väli on "
+                   "varovaisen leveä, ja toteuma on osunut sen sisään useammin kuin nimellisesti.",
+                   "{cov} % of the actuals fell inside the model's P10–P90 ({n} forecasts, nominal 80 %): the band "
+                   "is cautiously wide; outcomes fell inside it more often than nominal."),
+    "acc_small_n": ("Aineisto on pieni (julkaistut TEM-kuukausiluvut 12/2019–6/2022), joten osuma-%:t ovat "
+                "suuntaa antavia.",
+                "The data are few (the published monthly TEM figures 12/2019–6/2022): the coverage figures are "
+                "indicative."),
 }
 
 

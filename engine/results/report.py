@@ -6,9 +6,9 @@ What it holds, every number taken from the run's own tables (``Result.year_end``
 
 * a short narrative (Finnish, or English with ``lang="en"``) made from those numbers and the
   deviation's named drivers;
-* the KPI figures of the app's cards (``ui/kpi.py``; both from :mod:`engine.results.kpi`): revenue, costs and margin per unit, the TMT, the
-  unemployed, the long-term unemployed and the unemployment rate, each with P10–P90 and the report's
-  reference figure (last year's accounts, June's labour figures);
+* the KPI figures of the app's cards (``ui/kpi.py``; both from :mod:`engine.results.kpi`): revenue,
+  costs and margin per unit, the TMT, the unemployed, the long-term unemployed and the unemployment
+  rate, each with P10–P90 and the report's reference figure (last year's accounts, June's labour figures);
 * per unit the table in the report's layout (:func:`engine.results.report_table.report_layout`:
   TA, Toteuma, Ennuste, Poikkeama, 1 000 €, costs negative);
 * the TMT table and the labour-market table by year;

@@ -60,6 +60,17 @@ def base_scenario(base: str) -> engine.Scenario:
     return engine.load_scenario(FILES[base])
 
 
+def control_space() -> engine.controls.ControlSpace:
+    """The controls' domains for the chosen reporting period (its as-of month and budget year)."""
+    return _control_space(st.session_state.get("period", period.BUNDLED))
+
+
+@st.cache_resource(show_spinner=False)
+def _control_space(period_key: str) -> engine.controls.ControlSpace:
+    return engine.controls.ControlSpace.for_baseline(baseline_for(period_key),
+                                                     base_scenario("baseline").settings.horizon_end)
+
+
 @st.cache_resource(show_spinner=False)
 def warm_engine() -> threading.Thread:
     """Once per server: a 2-path run in the background loads (after an install: compiles) the month
@@ -83,16 +94,25 @@ def base_doc(base: str) -> dict:
     return base_scenario(base).to_document()
 
 
-@st.cache_resource(show_spinner=False)
 def baseline_whatif() -> engine.Scenario:
     """baseline.toml built the way a what-if is: an unchanged what-if on it shares its cached run."""
-    return whatif.build(base_doc("baseline"), base_defaults("baseline"), base_defaults("baseline"), id="baseline",
-                        label="baseline")
+    return _baseline_whatif(st.session_state.get("period", period.BUNDLED))
+
+
+@st.cache_resource(show_spinner=False)
+def _baseline_whatif(period_key: str) -> engine.Scenario:
+    return whatif.build(base_doc("baseline"), base_defaults("baseline"), base_defaults("baseline"), control_space(),
+                        id="baseline", label="baseline")
+
+
+def base_defaults(base: str) -> whatif.Controls:
+    """The controls' values that reproduce the base file, in the chosen period's control space."""
+    return _base_defaults(base, st.session_state.get("period", period.BUNDLED))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def base_defaults(base: str) -> whatif.Controls:
-    return whatif.defaults(base_doc(base), base, params=base_scenario(base).parameters())
+def _base_defaults(base: str, period_key: str) -> whatif.Controls:
+    return whatif.defaults(base_doc(base), base, control_space(), params=base_scenario(base).parameters())
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
@@ -173,13 +193,15 @@ def take_upload() -> None:
         key = period.key_of(b)
         uploaded_periods()[key] = b
         st.session_state.period = key
+        reset_to_base()  # the controls' defaults follow the period (e.g. the activation rate at its as-of month)
 
 
 def init_state() -> None:
     query = st.query_params.to_dict()
     wanted = query.pop("period", period.BUNDLED)
     st.session_state.period = wanted if wanted in uploaded_periods() else period.BUNDLED
-    c, errors = whatif.from_query(query, FILES, load_doc=base_doc, defaults_for=lambda b, _doc: base_defaults(b))
+    c, errors = whatif.from_query(query, FILES, load_doc=base_doc, defaults_for=lambda b, _doc: base_defaults(b),
+                                  space=control_space())
     lang, year, view_errors = whatif.view_from_query(query, years_of(c.base))
     set_controls(c)
     if st.session_state.period != wanted:  # a link to a pack this server has not seen (or no longer keeps)
@@ -241,7 +263,7 @@ with st.sidebar:
     lang = st.session_state.lang
     st.header(t("sidebar_title", lang))
     st.selectbox(t("period", lang), [period.BUNDLED, *uploaded_periods()], key="period", help=t("period_help", lang),
-                 format_func=lambda k: period.label(baseline_for(k), lang))
+                 format_func=lambda k: period.label(baseline_for(k), lang), on_change=reset_to_base)
     with st.expander(t("period_upload", lang)):
         st.file_uploader(t("period_files", lang), type=["xlsx", "csv"], accept_multiple_files=True,
                          key="period_files", on_change=take_upload, help=t("period_files_help", lang))
@@ -252,27 +274,27 @@ with st.sidebar:
     d = base_defaults(st.session_state.base)
 
     def slider(name: str, fmt_: str | None = None) -> None:
-        dom = whatif.domain_for(name, d)
+        dom = control_space().domain(name, d)
         num = float if dom.kind == "float" else int
         st.slider(t(name, lang), min_value=num(dom.lo), max_value=num(dom.hi), step=num(dom.step), key=name,
                   help=t(name + "_help", lang), format=fmt_)
 
     st.subheader(t("grp_fazer", lang))
     slider("fazer_jobs")
-    st.select_slider(t("fazer_start", lang), options=whatif.domain_for("fazer_start", d).options, key="fazer_start",
+    st.select_slider(t("fazer_start", lang), options=control_space().domain("fazer_start", d).options, key="fazer_start",
                      help=t("fazer_start_help", lang))
     slider("fazer_local", "%d %%")
     st.subheader(t("grp_people", lang))
     slider("refugees")
     slider("activation", "%.1f %%")
     slider("downturn", "+%d %%")
-    st.radio(t("tmt_rules", lang), whatif.RULE_SETS, key="tmt_rules", help=t("tmt_rules_help", lang),
+    st.radio(t("tmt_rules", lang), control_space().domains["tmt_rules"].options, key="tmt_rules", help=t("tmt_rules_help", lang),
              format_func=lambda r: t("rules_" + r, lang), horizontal=True)
     slider("eco_delay")
     st.subheader(t("grp_run", lang))
-    st.selectbox(t("estimator", lang), whatif.ESTIMATORS, key="estimator", help=t("estimator_help", lang),
+    st.selectbox(t("estimator", lang), control_space().domains["estimator"].options, key="estimator", help=t("estimator_help", lang),
                  format_func=lambda e: t("est_" + e, lang))
-    dd, ds = whatif.DOMAINS["draws"], whatif.DOMAINS["seed"]
+    dd, ds = control_space().domains["draws"], control_space().domains["seed"]
     st.number_input(t("draws", lang), min_value=int(dd.lo), max_value=int(dd.hi), step=100, key="draws",
                     help=t("draws_help", lang))
     st.number_input(t("seed", lang), min_value=int(ds.lo), max_value=int(ds.hi), step=1, key="seed",
@@ -287,12 +309,12 @@ bname = base_scenario(c.base).name
 for msg in st.session_state.url_errors:
     st.error(t("url_error", lang, msg=plain(msg)))
 try:
-    scenario = whatif.build(doc, c, d, id="whatif", label="what-if",
+    scenario = whatif.build(doc, c, d, control_space(), id="whatif", label="what-if",
                             name=t("whatif_name", lang, name=bname) if changes else bname)
 except engine.UserError as exc:  # the sliders stay within the engine's ranges; this is a guard, not a path
     st.error(t("build_error", lang, msg=plain(str(exc))))
     c = replace(d, draws=c.draws, seed=c.seed)
-    scenario = whatif.build(doc, c, d, id="whatif", label="what-if", name=bname)
+    scenario = whatif.build(doc, c, d, control_space(), id="whatif", label="what-if", name=bname)
     changes = []
 B = current_baseline()
 tables = run(scenario, c.draws, c.seed)
@@ -399,7 +421,8 @@ if tab_cmp.open:
             compared = {t("current", lang): tables}
             for name, saved in pins.items():
                 pc = whatif.Controls(**saved)
-                scen = whatif.build(base_doc(pc.base), pc, base_defaults(pc.base), id="pinned", label=name)
+                scen = whatif.build(base_doc(pc.base), pc, base_defaults(pc.base), control_space(), id="pinned",
+                                    label=name)
                 compared[name] = run(scen, pc.draws, pc.seed)
             st.markdown(f"**{t('compare_table', lang, year=year)}**")
             st.table(pd.DataFrame({name: [cell(r.index, year, *YEAR_MEASURES[k]) for k in YEAR_MEASURES]
@@ -451,7 +474,7 @@ if tab_goal.open:
         prob = cols[2].slider(t("goal_prob", lang), 0.5, 0.95, 0.8, 0.05, key="goal_prob")
         if st.button(t("goal_run", lang), key="goal_run"):
             with st.spinner(t("goal_wait", lang)):
-                st.session_state.goal = (gkey, decide.solve(B, doc, c, d, gname, *YEAR_MEASURES[gkey], year, bound, level,
+                st.session_state.goal = (gkey, decide.solve(B, control_space(), doc, c, d, gname, *YEAR_MEASURES[gkey], year, bound, level,
                                                             prob))
         if st.session_state.get("goal") is not None:
             asked, goal = st.session_state.goal

@@ -25,9 +25,14 @@ THIN, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 
 
 # ------------------------------------------------------------------------------------------ helpers
+# the bundled period's controls (as-of 2022-06, budget year 2022; Fazer may start 2023-01…baseline.toml's horizon)
+SPACE = whatif.ControlSpace.for_baseline(engine.load_baseline(),
+                                         engine.load_scenario(SCENARIOS / "baseline.toml").settings.horizon_end)
+
+
 def base(stem: str = "baseline") -> tuple[dict, whatif.Controls]:
     doc = engine.load_scenario(SCENARIOS / f"{stem}.toml").to_document()
-    return doc, whatif.defaults(doc, stem)
+    return doc, whatif.defaults(doc, stem, SPACE)
 
 
 def year_end(scenario: engine.Scenario, draws: int = 40, seed: int = 3) -> pd.DataFrame:
@@ -126,8 +131,8 @@ def test_ui_doctests():
 def test_controls_at_the_files_values_reproduce_the_file(stem):
     # the app's starting point must be the scenario file itself, number for number
     doc, d = base(stem)
-    assert whatif.apply(doc, d, d) == {k: v for k, v in doc.items() if k != "extends"}
-    ours = year_end(whatif.build(doc, d, d))
+    assert whatif.apply(doc, d, d, SPACE) == {k: v for k, v in doc.items() if k != "extends"}
+    ours = year_end(whatif.build(doc, d, d, SPACE))
     theirs = year_end(engine.load_scenario(SCENARIOS / f"{stem}.toml"))
     pd.testing.assert_frame_equal(ours.drop(columns="scenario"), theirs.drop(columns="scenario"))
 
@@ -146,33 +151,33 @@ def test_file_defaults_read_from_the_scenario_files():
 
 def test_fazer_controls_scale_production_and_shift_both_phases():
     doc, d = base("baseline")
-    out = whatif.apply(doc, replace(d, fazer_jobs=800, fazer_start="2026-06"), d)
+    out = whatif.apply(doc, replace(d, fazer_jobs=800, fazer_start="2026-06"), d, SPACE)
     jobs = whatif.shocks_of(out, "jobs")
     assert set(jobs) == {"fazer_construction", "fazer_production"}  # fazer.toml's two phases
     prod, cons = jobs["fazer_production"]["jobs"], jobs["fazer_construction"]["jobs"]
     assert prod[0]["month"] == "2026-06" and prod[-1]["persons"] == 800
     assert cons[0]["month"] == "2023-12"  # 2025-06 moved 18 months earlier, like production
     assert isinstance(jobs["fazer_production"]["local_share"], dict)  # the file's range kept if untouched
-    out = whatif.apply(doc, replace(d, fazer_jobs=800, fazer_local=90), d)
+    out = whatif.apply(doc, replace(d, fazer_jobs=800, fazer_local=90), d, SPACE)
     assert {s["local_share"] for s in whatif.shocks_of(out, "jobs").values()} == {0.9}
     fdoc, fd = base("fazer")
-    assert whatif.shocks_of(whatif.apply(fdoc, replace(fd, fazer_jobs=0), fd), "jobs") == {}
+    assert whatif.shocks_of(whatif.apply(fdoc, replace(fd, fazer_jobs=0), fd, SPACE), "jobs") == {}
 
 
 def test_refugee_total_scales_the_arrival_periods():
     doc, d = base("baseline")
-    out = whatif.apply(doc, replace(d, refugees=860), d)
+    out = whatif.apply(doc, replace(d, refugees=860), d, SPACE)
     (shock,) = whatif.shocks_of(out, "arrivals").values()
     total = sum(p["persons_per_month"] * (whatif.month_diff(p["end"], p["start"]) + 1) for p in shock["arrivals"])
     assert total == pytest.approx(860)  # half of refugees.toml's 1 720
     rdoc, rd = base("refugees")
-    assert whatif.shocks_of(whatif.apply(rdoc, replace(rd, refugees=0), rd), "arrivals") == {}
+    assert whatif.shocks_of(whatif.apply(rdoc, replace(rd, refugees=0), rd, SPACE), "arrivals") == {}
 
 
 def test_downturn_activation_rules_delay_and_estimator_map_to_the_document():
     doc, d = base("baseline")
     c = replace(d, downturn=100, activation=30.0, tmt_rules="te24", eco_delay=2, estimator="blend")
-    out = whatif.apply(doc, c, d)
+    out = whatif.apply(doc, c, d, SPACE)
     (down,) = whatif.shocks_of(out, "downturn").values()
     assert down["inflow_increase_pct"]["mode"] == pytest.approx(100)  # downturn.toml's 25 scaled × 4
     assert down["vacancy_drop_pct"]["high"] <= 95  # kept inside the engine's 0…100 %
@@ -182,16 +187,16 @@ def test_downturn_activation_rules_delay_and_estimator_map_to_the_document():
     assert sorted({ch["year"] for ch in changes if ch["amount_keur"] < 0}) == [2023, 2024]
     assert {ch["year"] for ch in changes if ch["amount_keur"] > 0} == {2025}  # caught up the year after
     assert out["settings"]["estimator"] == "blend"
-    whatif.build(doc, c, d)  # and the engine accepts it
+    whatif.build(doc, c, d, SPACE)  # and the engine accepts it
     tdoc, td = base("te24_reform")
-    assert "tmt.rule_set" not in whatif.apply(tdoc, replace(td, tmt_rules="r2006"), td).get("parameters", {})
+    assert "tmt.rule_set" not in whatif.apply(tdoc, replace(td, tmt_rules="r2006"), td, SPACE).get("parameters", {})
 
 
 def test_query_parameters_round_trip():
     doc, d = base("fazer")
     c = replace(d, fazer_jobs=650, fazer_start="2026-03", activation=27.5, tmt_rules="te24", draws=120, seed=9)
     back, errors = whatif.from_query(whatif.to_query(c), whatif.scenario_files(),
-                                     load_doc=lambda b: base(b)[0], defaults_for=lambda b, _doc: base(b)[1])
+                                     load_doc=lambda b: base(b)[0], defaults_for=lambda b, _doc: base(b)[1], space=SPACE)
     assert errors == [] and back == c
 
 
@@ -219,7 +224,7 @@ def test_query_parameters_round_trip():
 ])
 def test_untrusted_query_parameters_give_one_line_messages(query, field, words):
     c, errors = whatif.from_query(query, whatif.scenario_files(), load_doc=lambda b: base(b)[0],
-                                  defaults_for=lambda b, _doc: base(b)[1])
+                                  defaults_for=lambda b, _doc: base(b)[1], space=SPACE)
     assert len(errors) == 1 and "\n" not in errors[0], errors
     assert errors[0].startswith("URL") and field in errors[0] and words in errors[0], errors[0]
     used = query["base"] if query.get("base") in whatif.scenario_files() else "baseline"
@@ -228,7 +233,7 @@ def test_untrusted_query_parameters_give_one_line_messages(query, field, words):
 
 def test_url_values_are_echoed_cut_to_one_short_line():
     c, errors = whatif.from_query({"base": "x" * 100_000}, whatif.scenario_files(), load_doc=lambda b: base(b)[0],
-                                  defaults_for=lambda b, _doc: base(b)[1])
+                                  defaults_for=lambda b, _doc: base(b)[1], space=SPACE)
     assert len(errors) == 1 and len(errors[0]) < 300, len(errors[0])  # the value is echoed as 40 characters
 
 
@@ -376,7 +381,7 @@ def test_exported_toml_reproduces_the_numbers_through_the_cli(tmp_path):
     cli = pd.read_csv(out / "year_end.csv")
     c = whatif.Controls(**{k: at.session_state[k] for k in whatif.CONTROL_NAMES})
     doc, d = base("baseline")
-    app_run = results.run(engine.load_baseline(), whatif.build(doc, c, d), c.draws, c.seed).year_end
+    app_run = results.run(engine.load_baseline(), whatif.build(doc, c, d, SPACE), c.draws, c.seed).year_end
     # the page's figures are the CLI's, rounded as shown: the CSV keeps 6 significant digits, which
     # cannot decide the rounding of a mean like 7 551.4987 (CSV 7551.5), so a card may differ from the
     # CSV's rounding by its last digit but equals the unrounded run's exactly
@@ -407,7 +412,7 @@ def test_query_parameters_restore_the_settings():
     # the same what-if as building it directly: the page shows the same unemployed in 2026
     doc, d = base("fazer")
     c = replace(d, fazer_jobs=600, activation=28.5, tmt_rules="te24", draws=50, seed=3)
-    direct = results.run(engine.load_baseline(), whatif.build(doc, c, d), 50, 3)
+    direct = results.run(engine.load_baseline(), whatif.build(doc, c, d, SPACE), 50, 3)
     assert kpi_value(at, "lahti", "unemployed") == fmt.persons(kpi.value(direct.index, 2026, "lahti", "unemployed"), "en")
     # and the URL follows the controls
     at.slider(key="fazer_jobs").set_value(700).run()

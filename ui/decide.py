@@ -1,7 +1,7 @@
 """The decision views' helpers: the tornado of the "Herkkyys" tab and the "Tavoitehaku" goal seek.
 
 Both are the engine's (``engine.sensitivity``, ``engine.goal_seek``); here only what the page adds: the
-goal seek runs the app's own slider mapping (:func:`ui.whatif.build`), so the answer is exactly what the
+goal seek runs the sliders' own mapping (``engine.controls.build``), so the answer is exactly what the
 slider set to it shows, and the answer is rounded to the slider's step on the side that still meets the
 target, then checked by a run at that rounded value.
 """
@@ -18,7 +18,7 @@ import engine
 from ui import fmt, whatif
 from ui.text import t
 
-GOAL_CONTROLS = ("activation", "fazer_jobs", "refugees", "downturn")  # the sliders a goal seek may set
+GOAL_CONTROLS = tuple(engine.CONTROLS)  # the sliders a goal seek may set: the engine's goal-seek controls
 
 
 def tornado(baseline: engine.Baseline, scenario: engine.Scenario, unit: str, measure: str, year: int, draws: int,
@@ -41,12 +41,13 @@ def table_rows(table, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def maker(doc: dict, c: whatif.Controls, d: whatif.Controls, name: str) -> Callable[[float], engine.Scenario]:
-    """The what-if scenario with slider ``name`` at a value (the app's own mapping: ui/whatif.py)."""
-    cast = float if whatif.DOMAINS[name].kind == "float" else (lambda v: v)
+def maker(space: engine.controls.ControlSpace, doc: dict, c: whatif.Controls, d: whatif.Controls,
+          name: str) -> Callable[[float], engine.Scenario]:
+    """The what-if scenario with slider ``name`` at a value (the sliders' mapping: ``engine.controls``)."""
+    cast = float if space.domains[name].kind == "float" else (lambda v: v)
 
     def make(v: float) -> engine.Scenario:
-        return whatif.build(doc, replace(c, **{name: cast(v)}), d, id="goal", label="goal seek")
+        return whatif.build(doc, replace(c, **{name: cast(v)}), d, space, id="goal", label="goal seek")
     return make
 
 
@@ -73,10 +74,11 @@ class Goal:
     check: float | None  # P(KPI ≤ level) or P(KPI ≥ level) at ``slider``, from a run at that value
 
 
-def solve(baseline: engine.Baseline, doc: dict, c: whatif.Controls, d: whatif.Controls, name: str, unit: str,
-          measure: str, year: int, bound: str, level: float, probability: float) -> Goal:
-    dom = whatif.domain_for(name, d)
-    make = maker(doc, c, d, name)
+def solve(baseline: engine.Baseline, space: engine.controls.ControlSpace, doc: dict, c: whatif.Controls,
+          d: whatif.Controls, name: str, unit: str, measure: str, year: int, bound: str, level: float,
+          probability: float) -> Goal:
+    dom = space.domain(name, d)
+    make = maker(space, doc, c, d, name)
     target = engine.check_target(baseline, make(getattr(c, name)), measure, unit, year)
     kw = {"at_most": level} if bound == "at_most" else {"at_least": level}
     ans = engine.goal_seek(baseline, make, float(dom.lo), float(dom.hi), target, probability=probability,

@@ -61,68 +61,40 @@ def _tol(measure: str) -> float:
     return 0.5 if measure.endswith("_keur") else (0.05 if measure.endswith("_pct") else 0.5)
 
 
-def _previous(baseline: engine.Baseline, ye: Index, year: int, unit: str, measure: str,
-              lang: str) -> str:
-    """The report-style reference: last year's closed accounts for the budget year, else the forecast a year before."""
-    if year == baseline.budget_year:
-        if measure == "tmt_cost_keur":
-            prev = baseline.tmt.closing_prev_keur
-        else:
-            units = ("elinvoima", "tyollisyys") if unit == "etp" else (unit,)
-            rev = sum(baseline.ledger[u].revenue_closing_prev for u in units)
-            cost = sum(baseline.ledger[u].costs_closing_prev for u in units)
-            prev = {"revenue_keur": rev, "costs_keur": cost, "margin_keur": rev - cost}[measure]
-    else:
-        prev = value(ye, year - 1, unit, measure)
-    return f"({year - 1}: {_fmt(measure, prev, lang, unit=False)})"
-
-
-def _june(baseline: engine.Baseline, measure: str, lang: str) -> str:
-    lab = baseline.labour
-    v = {"unemployed": lab.unemployed, "long_term_unemployed": lab.long_term_unemployed,
-         "unemployment_rate_pct": lab.unemployment_rate_pct}[measure]
-    month = str(lab.as_of)
-    return f"({int(month[5:7])}/{month[:4]}: {_fmt(measure, v, lang)})"
-
-
-def _budget_delta(ye: Index, dev: dict, year: int, unit: str, measure: str) -> float | None:
-    if measure in FINANCE:
-        return value(ye, year, unit, measure) - value(ye, year, unit, "budget_" + measure)
-    if measure == "tmt_cost_keur":  # TMT minus its appropriation = minus the driver's margin effect
-        d = dev.get((year,), {"unit": [], "driver": [], "mean": []})
-        for u, drv, m in zip(d["unit"], d["driver"], d["mean"]):
-            if u == "tyollisyys" and drv == "tmt_over_appropriation":
-                return -m
+def _tmt_over(dev: dict, year: int) -> float | None:
+    """The TMT over its appropriation (k€): minus the deviations' driver, from ``ui.results.Run.dev``."""
+    d = dev.get((year,), {"unit": [], "driver": [], "mean": []})
+    for u, drv, m in zip(d["unit"], d["driver"], d["mean"]):
+        if u == "tyollisyys" and drv == "tmt_over_appropriation":
+            return -m
     return None
 
 
-def card(baseline: engine.Baseline, ye: Index, dev: dict, base_ye: Index, year: int,
-         unit: str, measure: str, lang: str) -> Kpi:
-    mean = value(ye, year, unit, measure)
+def card(f: engine.KpiFigure, base_ye: Index, lang: str) -> Kpi:
+    """The card of one of the engine's KPI figures (:func:`engine.kpi_figures`), formatted."""
+    year, unit, measure = f.year, f.unit, f.measure
     base_mean = value(base_ye, year, unit, measure)
-    delta = mean - base_mean
-    bd = _budget_delta(ye, dev, year, unit, measure)
+    delta = f.mean - base_mean
     vs_budget = ""
-    if bd is not None:
+    if f.vs_budget_keur is not None:
         key = "vs_appropriation" if measure == "tmt_cost_keur" else "vs_budget"
-        vs_budget = f"{t(key, lang)} {_fmt(measure, bd, lang, signed=True)}"
-    p = value(ye, year, unit, "p_below_budget")
-    if measure == "margin_keur" and p == p:  # sitovuustaso: the chance of falling short of the budget
+        vs_budget = f"{t(key, lang)} {_fmt(measure, f.vs_budget_keur, lang, signed=True)}"
+    p = f.p_below_budget
+    if p is not None and p == p:  # sitovuustaso: the chance of falling short of the budget
         vs_budget += f" · {t('p_below_budget', lang)} {fmt.pct(100 * p, lang, decimals=0)}"
-        if value(ye, year, unit, measure, "p50") < value(ye, year, unit, "budget_margin_keur") - 0.5:
+        if f.p50 < f.budget - 0.5:
             vs_budget += f" · {t('amendment', lang)}"
     if measure in LABOUR:
         label = f"{t(measure, lang)} {year}"
-        ref = _june(baseline, measure, lang)
+        ref = f"({f.reference_period}: {_fmt(measure, f.reference, lang)})"
     else:
         label = f"{t(measure, lang)}, {t('forecast', lang)} {year}" if measure in FINANCE else f"{t(measure, lang)} {year}"
-        ref = _previous(baseline, ye, year, unit, measure, lang)
-    lo, hi = value(ye, year, unit, measure, "p10"), value(ye, year, unit, measure, "p90")
+        ref = f"({f.reference_period}: {_fmt(measure, f.reference, lang, unit=False)})"
     return Kpi(
-        unit=unit, measure=measure, label=label, value=_fmt(measure, mean, lang),
-        band=fmt.band(_fmt(measure, lo, lang, unit=False), _fmt(measure, hi, lang, unit=False)),
+        unit=unit, measure=measure, label=label, value=_fmt(measure, f.mean, lang),
+        band=fmt.band(_fmt(measure, f.p10, lang, unit=False), _fmt(measure, f.p90, lang, unit=False)),
         vs_base=f"{_fmt(measure, delta, lang, signed=True)} {t('vs_base', lang)}", vs_budget=vs_budget,
-        reference=ref, mean=mean, base_mean=base_mean, good=_good(measure, delta, _tol(measure)),
+        reference=ref, mean=f.mean, base_mean=base_mean, good=_good(measure, delta, _tol(measure)),
     )
 
 
@@ -130,10 +102,9 @@ def cards(baseline: engine.Baseline, ye: Index, dev: dict, base_ye: Index, year:
           lang: str) -> dict[str, list[Kpi]]:
     """Cards by section: one per finance unit (revenue, costs, margin), then TMT and the labour market."""
     out: dict[str, list[Kpi]] = {}
-    for unit in ("elinvoima", "tyollisyys", "etp"):
-        out[unit] = [card(baseline, ye, dev, base_ye, year, unit, m, lang) for m in FINANCE]
-    out["lahti"] = [card(baseline, ye, dev, base_ye, year, "tyollisyys", "tmt_cost_keur", lang)]
-    out["lahti"] += [card(baseline, ye, dev, base_ye, year, "lahti", m, lang) for m in LABOUR]
+    for f in engine.kpi_figures(baseline, ye, year, _tmt_over(dev, year)):
+        section = "lahti" if f.measure == "tmt_cost_keur" else f.unit
+        out.setdefault(section, []).append(card(f, base_ye, lang))
     return out
 
 

@@ -13,29 +13,30 @@ control's current value (the smallest change that meets, or just keeps, the targ
 how many crossings the grid found.
 
 Controls (:func:`control`): ``activation`` (target %), ``fazer_jobs`` (direct jobs of the production
-shock), ``refugees`` (arrivals in all, persons), ``downturn`` (rise of new spells at the trough, %), or
-the name of any number parameter (engine/data/parameters.toml), set to one value for the whole run.
-The app maps its own sliders (ui/whatif.py) and hands :func:`goal_seek` its scenario builder.
+shock), ``refugees`` (arrivals in all, persons), ``downturn`` (rise of new spells at the trough, %) — each
+set through the app's own mapping and range (:mod:`engine.load.controls`, the other controls at the
+file's values) — or the name of any number parameter (engine/data/parameters.toml), set to one value for
+the whole run. The app hands :func:`goal_seek` its sliders' builder (the other sliders as they are).
 """
 from __future__ import annotations
 
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import brentq
 
 from engine.commands.sensitivity import Target
 from engine.common.errors import UserError, allowed, did_you_mean, show
+from engine.load import controls
 from engine.load.baseline import Baseline
 from engine.load.scenario import Scenario, scenario_from_dict
 from engine.pipeline import simulate
 
 XTOL_SHARE = 1e-4  # the root finder's tolerance, as a share of the control's range
 GRID = 9  # control values tried before the root finder (both bounds among them)
-MAX_TOP = 95.0  # % a downturn's vacancy drop may reach (as the app's slider keeps it)
 
 
 @dataclass(frozen=True)
@@ -51,97 +52,19 @@ class Control:
     current: float | None = None
 
 
-def _shocks(doc: dict, kind: str) -> dict[str, dict]:
-    return {k: v for k, v in doc.get("shocks", {}).items() if v.get("type") == kind}
-
-
-def _central(v) -> float:
-    from engine.common.distributions import Distribution
-
-    return float(Distribution.from_mapping(dict(v)).median()) if isinstance(v, dict) else float(v)
-
-
-def _scaled(v, factor: float):
-    """A number or a distribution's location and spread parameters × ``factor``."""
-    if not isinstance(v, dict):
-        return float(v) * factor
-    keys = {"normal": ("mean", "sd"), "lognormal": ("median",), "triangular": ("low", "mode", "high"),
-            "uniform": ("low", "high"), "truncnormal": ("mean", "sd", "low", "high")}.get(v["dist"], ("loc", "scale"))
-    return {**v, **{k: float(v[k]) * factor for k in keys if k in v}}
-
-
-def _need(doc: dict, kind: str, name: str, file: str) -> dict[str, dict]:
-    found = _shocks(doc, kind)
-    if not found:
+def _need(doc: dict, kind: str, name: str, file: str) -> None:
+    if not controls.shocks_of(doc, kind):
         raise UserError(f"value {name!r} resizes the scenario's {kind} shocks, but it has none; use a scenario "
                         f"with one (e.g. scenarios/{ {'jobs': 'fazer', 'arrivals': 'refugees'}.get(kind, kind)}.toml)",
                         file=file, field="--control")
-    return found
 
 
-def _activation(doc: dict, v: float, baseline: Baseline) -> None:
-    own = list(_shocks(doc, "activation").values())
-    last = own[-1] if own else {}
-    shocks = {k: s for k, s in doc.get("shocks", {}).items() if s.get("type") != "activation"}
-    shocks["goal_activation"] = {
-        "type": "activation", "target_pct": float(v), "label_fi": last.get("label_fi") or "Aktivointiaste (tavoitehaku)",
-        "label_en": last.get("label_en") or "Activation rate (goal seek)",
-        "start": last.get("start", str(baseline.as_of + 1)), "reach_by": last.get("reach_by", f"{baseline.budget_year + 1}-12")}
-    doc["shocks"] = shocks
-
-
-def _fazer_jobs(doc: dict, v: float, baseline: Baseline) -> None:
-    jobs = _shocks(doc, "jobs")
-    prod = max(jobs, key=lambda k: (jobs[k]["jobs"][-1]["persons"], max(p["persons"] for p in jobs[k]["jobs"])))
-    old = jobs[prod]["jobs"][-1]["persons"]
-    factor = v / old if old > 0 else 1.0
-    jobs[prod]["jobs"] = [{**p, "persons": p["persons"] * factor} for p in jobs[prod]["jobs"]]
-
-
-def _refugees(doc: dict, v: float, baseline: Baseline) -> None:
-    arr = _shocks(doc, "arrivals")
-    months = lambda p: int(np.datetime64(p["end"], "M") - np.datetime64(p["start"], "M")) + 1  # noqa: E731
-    total = sum(p["persons_per_month"] * months(p) for s in arr.values() for p in s["arrivals"])
-    factor = v / total if total > 0 else 1.0
-    for s in arr.values():
-        s["arrivals"] = [{**p, "persons_per_month": p["persons_per_month"] * factor} for p in s["arrivals"]]
-
-
-def _downturn(doc: dict, v: float, baseline: Baseline) -> None:
-    for s in _shocks(doc, "downturn").values():
-        old = _central(s["inflow_increase_pct"])
-        factor = v / old if old > 0 else 1.0
-        s["inflow_increase_pct"] = _scaled(s["inflow_increase_pct"], factor)
-        drop = s["vacancy_drop_pct"]
-        top = float(drop.get("high", _central(drop))) if isinstance(drop, dict) else float(drop)
-        s["vacancy_drop_pct"] = _scaled(drop, min(factor, MAX_TOP / top) if top > 0 else factor)
-
-
-def _current(name: str, doc: dict, params, baseline: Baseline) -> float | None:
-    """The control's value in the scenario as it is (what the app's slider shows for the file)."""
-    if name == "activation":
-        own = list(_shocks(doc, "activation").values())
-        return float(own[-1]["target_pct"]) if own else float(params["labour.activation_target_pct"].central_at(baseline.as_of))
-    if name == "fazer_jobs":
-        jobs = _shocks(doc, "jobs")
-        return max(float(s["jobs"][-1]["persons"]) for s in jobs.values())
-    if name == "refugees":
-        months = lambda p: int(np.datetime64(p["end"], "M") - np.datetime64(p["start"], "M")) + 1  # noqa: E731
-        return float(sum(p["persons_per_month"] * months(p) for s in _shocks(doc, "arrivals").values() for p in s["arrivals"]))
-    if name == "downturn":
-        return _central(list(_shocks(doc, "downturn").values())[-1]["inflow_increase_pct"])
-    try:
-        return float(params[name].central_at(baseline.as_of))
-    except KeyError:  # a parameter with no value yet at the as-of month
-        return None
-
-
-# name -> (unit, lo, hi, the shock type it needs or None, apply(doc, value, baseline) in place)
+# name -> (unit, the shock type it needs or None); the mapping and the range are the app's (engine/load/controls.py)
 CONTROLS = {
-    "activation": ("% of jobseekers", 0.0, 80.0, None, _activation),
-    "fazer_jobs": ("direct jobs", 0.0, 2000.0, "jobs", _fazer_jobs),
-    "refugees": ("persons", 0.0, 5000.0, "arrivals", _refugees),
-    "downturn": ("% more new spells at the trough", 0.0, 100.0, "downturn", _downturn),
+    "activation": ("% of jobseekers", None),
+    "fazer_jobs": ("direct jobs", "jobs"),
+    "refugees": ("persons", "arrivals"),
+    "downturn": ("% more new spells at the trough", "downturn"),
 }
 
 
@@ -152,15 +75,28 @@ def control(baseline: Baseline, scenario: Scenario, name: str,
     base_doc = scenario.to_document()
     params = scenario.parameters()
     if name in CONTROLS:
-        unit, lo, hi, needs, apply = CONTROLS[name]
+        unit, needs = CONTROLS[name]
         if needs:
             _need(base_doc, needs, name, scenario.file)
-    elif name in params.defs and params[name].kind == "number":
-        d = params[name]
-        unit, lo, hi = d.unit, d.min if d.min is not None else -math.inf, d.max if d.max is not None else math.inf
+        space = controls.ControlSpace.for_baseline(baseline, scenario.settings.horizon_end)
+        d = controls.defaults(base_doc, scenario.id, space, params=params)
+        lo, hi, current = space.domains[name].lo, space.domains[name].hi, float(getattr(d, name))
 
-        def apply(doc: dict, v: float, baseline: Baseline) -> None:
+        def make(v: float) -> Scenario:
+            return controls.build(base_doc, replace(d, **{name: float(v)}), d, space, id=scenario.id,
+                                  label=scenario.file)
+    elif name in params.defs and params[name].kind == "number":
+        p = params[name]
+        unit, lo, hi = p.unit, p.min if p.min is not None else -math.inf, p.max if p.max is not None else math.inf
+        try:
+            current = float(p.central_at(baseline.as_of))
+        except KeyError:  # a parameter with no value yet at the as-of month
+            current = None
+
+        def make(v: float) -> Scenario:
+            doc = copy.deepcopy(base_doc)
             doc["parameters"] = {**doc.get("parameters", {}), name: float(v)}
+            return scenario_from_dict(doc, id=scenario.id, label=scenario.file)
     else:
         numbers = [n for n, d in params.defs.items() if d.kind == "number"]
         raise UserError(f"value {show(name)} is not a control{did_you_mean(name, list(CONTROLS) + numbers)}; allowed: "
@@ -171,13 +107,7 @@ def control(baseline: Baseline, scenario: Scenario, name: str,
     if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
         raise UserError(f"control {name} needs a finite range lo < hi, got {lo:g}…{hi:g}; give --range LO HI",
                         field="--range")
-
-    def make(v: float) -> Scenario:
-        doc = copy.deepcopy(base_doc)
-        apply(doc, float(v), baseline)
-        return scenario_from_dict(doc, id=scenario.id, label=scenario.file)
-
-    return Control(name, unit, float(lo), float(hi), make, _current(name, base_doc, params, baseline))
+    return Control(name, unit, float(lo), float(hi), make, current)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,16 @@ def number(value: float, lang: str = "fi", decimals: int = 0, signed: bool = Fal
     return sign + body
 
 
+def shown(value: float, decimals: int) -> float:
+    """``value`` for a number cell shown with ``decimals`` decimals (a workbook's ``0.0``, ``#,##0``):
+    0.0 if it rounds to zero there, so no reader prints a tiny negative as ``-0,0``; else unchanged.
+
+    >>> shown(-0.02, 1), shown(-0.3, 0), shown(-0.06, 1), shown(1234.4, 0)
+    (0.0, 0.0, -0.06, 1234.4)
+    """
+    return 0.0 if round(float(value), decimals) == 0 else value
+
+
 def meur(keur: float, lang: str = "fi", signed: bool = False, decimals: int = 1, unit: bool = True) -> str:
     """k€ → M€ with one decimal: fi ``−7,7 milj. €``, en ``−7.7 M€``."""
     text = number(keur / 1000.0, lang, decimals, signed)

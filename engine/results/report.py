@@ -6,9 +6,9 @@ What it holds, every number taken from the run's own tables (``Result.year_end``
 
 * a short narrative (Finnish, or English with ``lang="en"``) made from those numbers and the
   deviation's named drivers;
-* the KPI figures of the app's cards (``ui/kpi.py``): revenue, costs and margin per unit, the TMT, the
-  unemployed, the long-term unemployed and the unemployment rate, each with P10–P90 and the report's
-  reference figure (last year's accounts, June's labour figures);
+* the KPI figures of the app's cards (``ui/kpi.py``; both from :mod:`engine.results.kpi`): revenue,
+  costs and margin per unit, the TMT, the unemployed, the long-term unemployed and the unemployment
+  rate, each with P10–P90 and the report's reference figure (last year's accounts, June's labour figures);
 * per unit the table in the report's layout (:func:`engine.results.report_table.report_layout`:
   TA, Toteuma, Ennuste, Poikkeama, 1 000 €, costs negative);
 * the TMT table and the labour-market table by year;
@@ -43,6 +43,7 @@ import pandas as pd
 from engine.common import fmt
 from engine.common.errors import UserError
 from engine.load.baseline import LINE_NAMES, UNITS, Baseline
+from engine.results.kpi import LABOUR, kpi_figures, tmt_over_appropriation, year_end_index
 from engine.results.report_table import XLSX_CREATOR, check_xlsx_target, report_layout
 from engine.results.result import Result
 
@@ -161,9 +162,7 @@ def _meur_by(keur: float) -> str:
     return f"{fmt.meur(keur, 'fi', unit=False)}{fmt.NBSP}milj.{fmt.NBSP}eurolla"
 
 
-def _ix(ye: pd.DataFrame) -> dict:
-    return {(int(y), u, m): (a, b, c, d) for y, u, m, a, b, c, d in
-            ye[["year", "unit", "measure", "mean", "p10", "p50", "p90"]].itertuples(index=False)}
+_ix = year_end_index
 
 
 def _drivers(dev: pd.DataFrame, unit: str, year: int) -> pd.DataFrame:
@@ -259,40 +258,24 @@ def narrative(ye: pd.DataFrame, dev: pd.DataFrame, baseline: Baseline, year: int
 
 
 def kpis(ye: pd.DataFrame, dev: pd.DataFrame, baseline: Baseline, year: int, lang: str) -> tuple[Kpi, ...]:
-    """The app's KPI cards (ui/kpi.py) as rows: per finance unit revenue, costs and margin; the TMT; the
-    unemployed, long-term unemployed and unemployment rate (December)."""
-    ix = _ix(ye)
-    out = []
-    for unit in UNITS + ("etp",):
-        members = UNITS if unit == "etp" else (unit,)
-        rev = sum(baseline.ledger[u].revenue_closing_prev for u in members)
-        cost = sum(baseline.ledger[u].costs_closing_prev for u in members)
-        for measure, prev in (("revenue_keur", rev), ("costs_keur", cost), ("margin_keur", rev - cost)):
-            v = ix[(year, unit, measure)]
-            if year != baseline.budget_year:
-                prev = ix[(year - 1, unit, measure)][0]
-            out.append(Kpi(baseline.unit_name(unit, lang), measure, f"{tr(measure, lang)} {year}", tr("meur", lang),
-                           v[0] / 1000, v[1] / 1000, v[3] / 1000,
-                           (v[0] - ix[(year, unit, 'budget_' + measure)][0]) / 1000,
-                           f"{year - 1}: {fmt.meur(prev, lang, unit=False)}", _m(v[0], lang)))
+    """The app's KPI cards (ui/kpi.py) as rows, from the same producer (:func:`engine.results.kpi.kpi_figures`):
+    per finance unit revenue, costs and margin; the TMT; the unemployed, long-term unemployed and
+    unemployment rate (December)."""
     labour_title = "Työllisyys" if lang == "fi" else "Employment"
-    v = ix[(year, "tyollisyys", "tmt_cost_keur")]
-    d = _drivers(dev, "tyollisyys", year)
-    over = -float(d.loc["tmt_over_appropriation", "mean"]) / 1000 if "tmt_over_appropriation" in d.index else None
-    prev = (baseline.tmt.closing_prev_keur if year == baseline.budget_year
-            else ix[(year - 1, "tyollisyys", "tmt_cost_keur")][0])
-    out.append(Kpi(labour_title, "tmt_cost_keur", f"{tr('tmt_cost_keur', lang)} {year}", tr("meur", lang),
-                   v[0] / 1000, v[1] / 1000,
-                   v[3] / 1000, over, f"{year - 1}: {fmt.meur(prev, lang, unit=False)}", _m(v[0], lang)))
-    lab = baseline.labour
-    june = f"{int(str(lab.as_of)[5:7])}/{str(lab.as_of)[:4]}"
-    for measure, actual in (("unemployed", lab.unemployed), ("long_term_unemployed", lab.long_term_unemployed),
-                            ("unemployment_rate_pct", lab.unemployment_rate_pct)):
-        v = ix[(year, "lahti", measure)]
-        pct = measure.endswith("_pct")
-        show = (lambda x: fmt.pct(x, lang)) if pct else (lambda x: fmt.persons(x, lang))
-        out.append(Kpi(labour_title, measure, f"{tr(measure, lang)} 12/{year}", tr("pct" if pct else "persons", lang),
-                       v[0], v[1], v[3], None, f"{june}: {show(actual)}", show(v[0])))
+    out = []
+    for f in kpi_figures(baseline, _ix(ye), year, tmt_over_appropriation(dev, year)):
+        vs = None if f.vs_budget_keur is None else f.vs_budget_keur / 1000
+        if f.measure in LABOUR:
+            pct = f.measure.endswith("_pct")
+            show = (lambda x: fmt.pct(x, lang)) if pct else (lambda x: fmt.persons(x, lang))
+            out.append(Kpi(labour_title, f.measure, f"{tr(f.measure, lang)} 12/{year}",
+                           tr("pct" if pct else "persons", lang), f.mean, f.p10, f.p90, vs,
+                           f"{f.reference_period}: {show(f.reference)}", show(f.mean)))
+            continue
+        section = labour_title if f.measure == "tmt_cost_keur" else baseline.unit_name(f.unit, lang)
+        out.append(Kpi(section, f.measure, f"{tr(f.measure, lang)} {year}", tr("meur", lang),
+                       f.mean / 1000, f.p10 / 1000, f.p90 / 1000, vs,
+                       f"{f.reference_period}: {fmt.meur(f.reference, lang, unit=False)}", _m(f.mean, lang)))
     return tuple(out)
 
 
@@ -520,7 +503,10 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
     for cell in ws[ws.max_row]:
         cell.font = bold
     for k in c.kpis:
-        ws.append([k.section, f"{k.label} ({k.unit})", k.value, k.p10, k.p90, k.vs_budget, None, k.reference])
+        d = 1 if k.unit != tr("persons", c.lang) else 0  # decimals shown
+        ws.append([k.section, f"{k.label} ({k.unit})", *(None if v is None else fmt.shown(v, d)
+                                                         for v in (k.value, k.p10, k.p90, k.vs_budget)),
+                   None, k.reference])
         fmt_ = "0.0" if k.unit != tr("persons", c.lang) else persons
         for col in (3, 4, 5, 6):
             ws.cell(ws.max_row, col).number_format = fmt_ if col != 6 else "+0.0;-0.0;0.0"
@@ -540,7 +526,8 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
         if cell.column > 2:
             cell.alignment = Alignment(horizontal="right")
     for _, r in c.layout.iterrows():
-        ws.append([None if pd.isna(r[h]) else (r[h] if isinstance(r[h], str) else float(r[h])) for h in heads])
+        ws.append([None if pd.isna(r[h]) else (r[h] if isinstance(r[h], str)
+                                               else fmt.shown(float(r[h]), 1 if h == _pct_head(c) else 0)) for h in heads])
         if r["line"] in ("revenue", "costs", "margin"):
             for cell in ws[ws.max_row]:
                 cell.font = bold

@@ -104,6 +104,17 @@ def grid_for(baseline: Baseline, scenario: Scenario) -> MonthGrid:
     return MonthGrid(np.datetime64(f"{baseline.budget_year}-01", "M"), parse_month(scenario.settings.horizon_end))
 
 
+def check_units(baseline: Baseline, scenario: Scenario) -> None:
+    """Every unit the scenario names (adjustments, ledger shocks) is one of the period pack's units."""
+    named = [(f"adjustments.{k}.unit", a.unit) for k, a in scenario.adjustments.items()]
+    named += [(f"shocks.{k}.changes[{i}].unit", c.unit) for k, s in scenario.shocks.items()
+              for i, c in enumerate(getattr(s, "changes", ()))]
+    for field, unit in named:
+        if unit not in baseline.units:
+            raise UserError(f"value '{unit}' is not a unit of the period pack {baseline.file}; allowed: "
+                            f"{', '.join(baseline.units)}", file=scenario.file, field=field)
+
+
 def _check_run_args(draws, seed) -> None:
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or not 1 <= draws <= MAX_DRAWS:
         raise UserError(f"draws must be a whole number within 1…{MAX_DRAWS}, got {draws!r}", field="draws")
@@ -126,6 +137,7 @@ def simulate(baseline: Baseline, scenario: Scenario, draws: int = 1, seed: int =
     ``params`` default to the baseline pack's calibration (engine.model.calibration_cache).
     """
     _check_run_args(draws, seed)
+    check_units(baseline, scenario)
     draws, seed = int(draws), int(seed)
     grid = grid_for(baseline, scenario)
     check_memory(draws, [len(grid)])
@@ -143,6 +155,7 @@ def simulate_chunks(baseline: Baseline, scenario: Scenario, draws: int, seed: in
     model is summed across paths). Chunks hold the "booked above forecast" driver for every unit (zeros
     where nothing was raised) so that their tables have the same rows."""
     _check_run_args(draws, seed)
+    check_units(baseline, scenario)
     chunk = int(chunk_paths or CHUNK_PATHS)
     if chunk % 2:  # the ledger's antithetic pairs (2k, 2k+1) must not straddle two chunks
         raise ValueError("chunk_paths must be even")

@@ -31,12 +31,16 @@ from engine.load.scenario import Scenario, load_scenario
 from engine.pipeline import check_memory as check_run_memory
 from engine.pipeline import grid_for, simulate, simulate_chunks
 
-KEY_MEASURES = (
-    ("elinvoima", "margin_keur"), ("tyollisyys", "margin_keur"), ("etp", "margin_keur"),
-    ("elinvoima", "revenue_keur"), ("tyollisyys", "costs_keur"), ("tyollisyys", "tmt_cost_keur"),
-    ("lahti", "unemployed"), ("lahti", "unemployed_avg"), ("lahti", "long_term_unemployed"),
-    ("lahti", "unemployment_rate_pct"), ("lahti", "tmt_recipients"),
-)
+LABOUR_KEYS = ("unemployed", "unemployed_avg", "long_term_unemployed", "unemployment_rate_pct", "tmt_recipients")
+
+
+def key_measures(baseline) -> tuple[tuple[str, str], ...]:
+    """(unit, measure) compared path by path: each unit's margin, etp's, the vitality unit's revenue, the
+    employment unit's costs, the TMT, then the labour measures (the bundled pack: elinvoima, tyollisyys)."""
+    return (tuple((u, "margin_keur") for u in baseline.units + ("etp",))
+            + ((baseline.vitality_unit, "revenue_keur"), (baseline.employment_unit, "costs_keur"),
+               (baseline.tmt_unit, "tmt_cost_keur"))
+            + tuple(("lahti", m) for m in LABOUR_KEYS))
 
 
 @dataclass(frozen=True)
@@ -46,16 +50,18 @@ class ScenarioOutput:
     id: str
     tables: dict[str, pd.DataFrame]
     years: np.ndarray  # (years,)
-    key_paths: np.ndarray  # (draws, years, len(KEY_MEASURES))
+    key_paths: np.ndarray  # (draws, years, len(measures))
+    measures: tuple[tuple[str, str], ...] = ()  # key_measures(baseline): the last axis of key_paths
 
 
 def _key_paths(result) -> np.ndarray:
-    led = result.ledger
+    led, units = result.ledger, result.baseline.units
     rev, cost, margin = led.revenue(), led.costs(), led.margin()  # (draws, years, units)
     lab = result.labour.year_end_measures(result.grid)
-    cols = [margin[..., 0], margin[..., 1], margin.sum(-1), rev[..., 0], cost[..., 1], led.tmt_year]
-    cols += [lab[m] for m in ("unemployed", "unemployed_avg", "long_term_unemployed", "unemployment_rate_pct",
-                              "tmt_recipients")]
+    cols = [margin[..., u] for u in range(len(units))] + [margin.sum(-1)]
+    cols += [rev[..., units.index(result.baseline.vitality_unit)], cost[..., units.index(result.baseline.employment_unit)],
+             led.tmt_year]
+    cols += [lab[m] for m in LABOUR_KEYS]
     draws = led.lines.shape[0]
     return np.stack([np.broadcast_to(c, (draws, len(led.years))) for c in cols], axis=-1)
 
@@ -72,7 +78,7 @@ def run_one(path: str, draws: int, seed: int, period: str | None = None) -> Scen
         result = simulate(baseline, scenario, draws=draws, seed=seed)
         key_paths = _key_paths(result)
     tables = {"year_end": result.year_end(), "monthly": result.monthly(), "deviations": result.deviations()}
-    return ScenarioOutput(result.scenario.id, tables, result.years, key_paths)
+    return ScenarioOutput(result.scenario.id, tables, result.years, key_paths, key_measures(baseline))
 
 
 def comparison(outputs: list[ScenarioOutput], baseline_id: str) -> pd.DataFrame:
@@ -85,9 +91,9 @@ def comparison(outputs: list[ScenarioOutput], baseline_id: str) -> pd.DataFrame:
             continue
         n = min(len(o.years), len(base.years))
         diff = o.key_paths[:, :n] - base.key_paths[:, :n]  # (draws, years, measures)
-        stats = summarise(diff.reshape(diff.shape[0], -1)).reshape(n, len(KEY_MEASURES), 4)
+        stats = summarise(diff.reshape(diff.shape[0], -1)).reshape(n, len(base.measures), 4)
         for y in range(n):
-            for k, (unit, measure) in enumerate(KEY_MEASURES):
+            for k, (unit, measure) in enumerate(base.measures):
                 frames.append((o.id, int(o.years[y]), unit, measure, float(base.key_paths[:, y, k].mean()),
                                float(o.key_paths[:, y, k].mean()), *stats[y, k]))
     return pd.DataFrame(frames, columns=["scenario", "year", "unit", "measure", "baseline_mean", "scenario_mean",
@@ -104,8 +110,8 @@ def check_memory(baseline, scenarios: list[Scenario], draws: int, jobs: int | No
     months = sorted((len(grid_for(baseline, s)) for s in scenarios), reverse=True)
     at_once = 1 if len(scenarios) == 1 else min(jobs or default_jobs(), len(scenarios))
     years = [-(-m // 12) for m in months]
-    # the main process holds (draws, years, len(KEY_MEASURES)) float64 per scenario, twice while unpickling
-    kept = draws * len(KEY_MEASURES) * 8 * (sum(years) + max(years))
+    # the main process holds (draws, years, len(key_measures)) float64 per scenario, twice while unpickling
+    kept = draws * len(key_measures(baseline)) * 8 * (sum(years) + max(years))
     check_run_memory(draws, months[:at_once], extra_bytes=kept)
 
 

@@ -208,7 +208,7 @@ def _print_run(args: argparse.Namespace, baseline, scenarios: list, tables: dict
     from engine.results.report_table import comparison_table, multi_year_table, report_layout_table, year_end_table
 
     if not args.quiet:
-        names = {u: baseline.unit_name(u) for u in ("elinvoima", "tyollisyys", "etp")}
+        names = {u: baseline.unit_name(u) for u in baseline.units + ("etp",)}
         for s in scenarios:
             print(year_end_table(tables["year_end"], tables["deviations"], s.id, s.name, baseline.budget_year, names,
                                  args.draws))

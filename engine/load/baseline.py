@@ -18,7 +18,8 @@ from pydantic import Field
 from engine.common.calendar import YEAR_MONTH_PATTERN, parse_month
 from engine.common.types import Strict
 
-UNITS = ("elinvoima", "tyollisyys")
+UNITS = ("elinvoima", "tyollisyys")  # the bundled pack's units; a Baseline's own are Baseline.units
+UNIT_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"  # a unit's code: lower-case letters, digits and _
 REVENUE_LINES = ("sales", "grants_received")
 COST_LINES = ("staff", "purchased_services", "materials", "grants_paid", "other")
 LINES = REVENUE_LINES + COST_LINES
@@ -56,6 +57,9 @@ class _Meta(Strict):
     as_of: str = Field(pattern=YEAR_MONTH_PATTERN)
     budget_year: int
     source: str
+    tmt_unit: str  # the unit whose grants paid carry the TMT (meta tmt_unit; engine.load.period resolves defaults)
+    employment_unit: str  # the unit the labour-side shocks book on (meta employment_unit)
+    vitality_unit: str  # the unit the immigration shocks book on (meta vitality_unit)
 
 
 class _ReportForecast(Strict):
@@ -204,13 +208,28 @@ class Baseline:
 
     @property
     def units(self) -> tuple[str, ...]:
-        """The finance units' codes in the ledger's order (``elinvoima``, ``tyollisyys``)."""
-        return UNITS
+        """The finance units' codes in the pack's order (the bundled pack: ``elinvoima``, ``tyollisyys``)."""
+        return tuple(self.raw.units)
+
+    @property
+    def tmt_unit(self) -> str:
+        """The unit whose grants paid carry the TMT (the bundled pack: ``tyollisyys``)."""
+        return self.raw.meta.tmt_unit
+
+    @property
+    def employment_unit(self) -> str:
+        """The unit the labour-side shocks (services, staff, TE24) book on (the bundled pack: ``tyollisyys``)."""
+        return self.raw.meta.employment_unit
+
+    @property
+    def vitality_unit(self) -> str:
+        """The unit the immigration shocks book on (the bundled pack: ``elinvoima``)."""
+        return self.raw.meta.vitality_unit
 
     def actual_margin_keur(self, unit: str) -> float:
         """Toimintakate booked from January to the as-of month (revenue − costs), k€; ``etp`` the units' sum."""
         if unit == "etp":
-            return sum(self.actual_margin_keur(u) for u in UNITS)
+            return sum(self.actual_margin_keur(u) for u in self.units)
         return float(margin_of(self.ledger[unit].actual_ytd))
 
     def unit_name(self, unit: str, lang: str = "fi") -> str:

@@ -55,7 +55,7 @@ from pydantic import ValidationError
 from engine.common.errors import UserError, clip, show
 from engine.common.validation import first_error
 from engine.load.baseline import (
-    BUNDLED_PACK, COST_LINES, LINES, REVENUE_LINES, TOLERANCE_KEUR, UNITS, Baseline, LedgerFigures, PackDriver,
+    BUNDLED_PACK, COST_LINES, LINES, REVENUE_LINES, TOLERANCE_KEUR, UNIT_PATTERN, Baseline, LedgerFigures, PackDriver,
     _BaselineFile, _Trial,
 )
 
@@ -101,10 +101,14 @@ SHEETS: dict[str, Sheet] = {
     "staff_htv": Sheet(("unit", "month", "actual_or_forecast", "target", "prev_year"),
                        ("unit", "month", "actual_or_forecast", "target", "prev_year"), optional_sheet=True),
 }
+# The unit roles the model books on, as meta keys (the unit's code), each with the code it defaults to
+# when the pack declares that unit: the TMT on tmt_unit's grants paid; the labour-side shocks on
+# employment_unit; the immigration shocks on vitality_unit.
+ROLE_DEFAULTS = {"tmt_unit": "tyollisyys", "employment_unit": "tyollisyys", "vitality_unit": "elinvoima"}
 META_NUMBERS = {"budget_year": "int", "tmt_closing_prev_keur": "num", "staff_htv_actual_months": "int",
                 "tmt_pilot_target_persons": "int"}
 META_KEYS = SHEETS["meta"].keys + ("staff_htv_source", "staff_htv_actual_months", "tmt_pilot_target_persons",
-                                   "tmt_pilot_end")
+                                   "tmt_pilot_end") + tuple(ROLE_DEFAULTS)
 TRIAL_TEXT = ("source", "start", "end")
 INSTRUCTIONS_SHEET = "ohjeet"  # the template's instructions (Finnish and English), not data
 
@@ -442,7 +446,7 @@ def _units(rows: list[Row], c: _Cells) -> dict[str, dict[str, str]]:
         vals = {k: c.text("units", r, k) for k in ("code", "name_fi", "name_en")}
         if unit is None:
             continue
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", unit):
+        if not re.match(UNIT_PATTERN, unit):
             c.bad("units", r, "unit", unit, "is not an identifier: lower-case letters, digits and _ (e.g. elinvoima)")
             continue
         if unit in out:
@@ -450,12 +454,27 @@ def _units(rows: list[Row], c: _Cells) -> dict[str, dict[str, str]]:
             continue
         first[unit] = r["_row"]
         out[unit] = {**{k: v or "" for k, v in vals.items()}, "ledger_source": c.text("units", r, "ledger_source", required=False) or ""}
-    if out and set(out) != set(UNITS):
-        # the pack format takes any units; the ledger model still forecasts these two (docs/MODEL.md)
-        c.bad("units", None, "unit", ", ".join(out), f"this version of the engine forecasts exactly the units "
-                                                     f"{', '.join(UNITS)}")
     if not rows:
         c.bad("units", None, None, None, "has no rows; declare each finance unit (unit, code, name_fi, name_en)")
+    return out
+
+
+def _roles(rows: list[Row], meta: Mapping[str, Any], units: Mapping[str, Any], c: _Cells) -> dict[str, str]:
+    """{role key: unit code}: the meta's tmt_unit, employment_unit, vitality_unit, or their defaults."""
+    row_of = {str(r.get("key") or "").strip(): r for r in rows}
+    out: dict[str, str] = {}
+    for key, default in ROLE_DEFAULTS.items():
+        code = meta.get(key)
+        if code is None:
+            if units and default not in units:
+                c.bad("meta", None, "key", key, f"is missing: name the unit that plays this role (the default "
+                                                 f"{default} is not declared); declared: {', '.join(units)}")
+            out[key] = default
+        elif units and code not in units:
+            c.bad("meta", row_of.get(key), "value", code, f"{key} is not declared in the units sheet; declared: "
+                                                           f"{', '.join(units)}")
+        else:
+            out[key] = code
     return out
 
 
@@ -756,6 +775,7 @@ def build(tables: Mapping[str, list[Row]], label: str, kind: str, problems: list
     c = _Cells(_Source(label, kind), problems)
     meta = _meta(tables["meta"], c) if "meta" in tables else {}
     units = _units(tables["units"], c) if "units" in tables else {}
+    roles = _roles(tables.get("meta", []), meta, units, c)
     ledger = _ledger(tables["ledger"], units, c) if "ledger" in tables else {}
     labour = _labour(tables["labour"], meta.get("as_of"), c) if "labour" in tables else None
     tmt = _tmt(tables["tmt"], meta.get("as_of"), c) if "tmt" in tables else None
@@ -767,7 +787,7 @@ def build(tables: Mapping[str, list[Row]], label: str, kind: str, problems: list
         raise PackError(label, problems)
     now, prev = labour["now"], labour["prev"]
     doc = {
-        "meta": {k: meta[k] for k in ("title", "city", "as_of", "budget_year", "source")},
+        "meta": {**{k: meta[k] for k in ("title", "city", "as_of", "budget_year", "source")}, **roles},
         "units": units,
         "tmt": {"source": meta["tmt_source"], **tmt, "closing_prev_keur": meta["tmt_closing_prev_keur"],
                 **({"pilot_target_persons": meta["tmt_pilot_target_persons"]} if "tmt_pilot_target_persons" in meta else {}),
@@ -785,7 +805,7 @@ def build(tables: Mapping[str, list[Row]], label: str, kind: str, problems: list
     except ValidationError as exc:  # the checks above should have caught it; say where anyway
         field, msg = first_error(exc)
         raise PackError(label, [f"{field}: {msg}"]) from None
-    return Baseline(label, raw, {u: _figures(ledger[u]) for u in UNITS}, content_hash(tables), tuple(drivers))
+    return Baseline(label, raw, {u: _figures(ledger[u]) for u in units}, content_hash(tables), tuple(drivers))
 
 
 def read_tables(path: str | Path) -> tuple[dict[str, list[Row]], str, str, list[str]]:

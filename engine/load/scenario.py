@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from engine.load.baseline import LINES, UNITS
+from engine.load.baseline import LINES, UNIT_PATTERN
 from engine.common.errors import UserError, clip, show
 from engine.load.parameters import Parameters
 from engine.load.parameters import _range as param_range
@@ -78,7 +78,7 @@ class Adjustment(Strict):
 
     label_fi: str = Field(min_length=1)
     label_en: str = Field(min_length=1)
-    unit: Literal[UNITS]  # type: ignore[valid-type]
+    unit: str = Field(pattern=UNIT_PATTERN, description="a unit of the period pack (checked against it at run time)")
     line: Literal[LINES]  # type: ignore[valid-type]
     amount_keur: Amount | None = Field(None, description=f"k€ added to the line's magnitude (−{MAX_KEUR}…{MAX_KEUR}); a number or a distribution")
     derive: Literal[DERIVATIONS] | None = Field(  # type: ignore[valid-type]

@@ -48,7 +48,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from engine.common.types import Strict, Year, YearMonth, bounded
-from engine.load.baseline import LINES, UNITS
+from engine.load.baseline import LINES, UNIT_PATTERN
 
 # Every field has a physically meaningful range (its unit in the field's description). The caps are
 # far above anything Lahti could see — the labour force is about 55 700 persons, ETP's budget about
@@ -187,7 +187,7 @@ class DownturnShock(_ShockBase):
 
 class LedgerChange(Strict):
     year: Year
-    unit: Literal[UNITS]  # type: ignore[valid-type]
+    unit: str = Field(pattern=UNIT_PATTERN, description="a unit of the period pack (checked against it at run time)")
     line: Literal[LINES]  # type: ignore[valid-type]
     amount_keur: UncertainSignedKeur = Field(description=f"k€ on the line, + = more (−{MAX_KEUR}…{MAX_KEUR}; uncertain)")
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from engine.load.baseline import IS_REVENUE, LINES, UNITS, Baseline, margin_of
+from engine.load.baseline import IS_REVENUE, LINES, Baseline, margin_of
 from engine.common.calendar import MonthGrid
 from engine.common.errors import UserError
 from engine.load.parameters import ParamDraws, Parameters
@@ -40,8 +40,7 @@ from engine.load.scenario import Scenario
 from engine.model.tmt import TmtCost
 
 LINE_INDEX = {ln: i for i, ln in enumerate(LINES)}
-UNIT_INDEX = {u: i for i, u in enumerate(UNITS)}
-TMT_UNIT, TMT_LINE = UNIT_INDEX["tyollisyys"], LINE_INDEX["grants_paid"]
+TMT_LINE = LINE_INDEX["grants_paid"]  # the TMT is booked on grants paid of the pack's tmt_unit
 TMT_DRIVER = ("tmt_over_appropriation", "Työmarkkinatuen kuntaosuus: määrärahan ylitys",
               "TMT share above its appropriation (määrärahan ylitys)")
 INDEX_DRIVER = ("index_vs_plan", "Kustannustaso poikkeaa suunnitellusta indeksistä",
@@ -106,13 +105,13 @@ def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     The closing is known only for unit totals, so every line takes its unit's revenue or cost share;
     TMT is taken out of tyollisyys costs (its own model forecasts it).
     """
-    shares = np.empty((len(UNITS), len(LINES)))
-    for u, unit in enumerate(UNITS):
+    shares = np.empty((len(baseline.units), len(LINES)))
+    for u, unit in enumerate(baseline.units):
         f = baseline.ledger[unit]
         rev_ytd_prev = f.actual_ytd_prev[IS_REVENUE].sum()
         cost_ytd_prev = f.actual_ytd_prev[~IS_REVENUE].sum()
         cost_closing = f.costs_closing_prev
-        if unit == "tyollisyys":
+        if unit == baseline.tmt_unit:
             cost_ytd_prev -= tmt.booked_ytd_prev
             cost_closing -= baseline.tmt.closing_prev_keur
         shares[u] = np.where(IS_REVENUE, rev_ytd_prev / f.revenue_closing_prev, cost_ytd_prev / cost_closing)
@@ -121,12 +120,10 @@ def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
 
 def _bases(baseline: Baseline, tmt: TmtCost, appropriation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(budget, run_rate, budget_incl_tmt): (draws|1, units, lines) non-TMT bases for the budget year."""
-    budget = np.stack([baseline.ledger[u].budget for u in UNITS])[None].repeat(len(appropriation), 0)
+    budget = np.stack([baseline.ledger[u].budget for u in baseline.units])[None].repeat(len(appropriation), 0)
     budget_full = budget.copy()
-    budget[:, TMT_UNIT, TMT_LINE] -= appropriation
-    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
-    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
-    run_rate = (actual / run_rate_shares(baseline, tmt))[None]
+    budget[:, _tmt_unit(baseline), TMT_LINE] -= appropriation
+    run_rate = (booked_non_tmt(baseline, tmt) / run_rate_shares(baseline, tmt))[None]
     return budget, run_rate, budget_full
 
 
@@ -145,12 +142,17 @@ def plan_growth(years: np.ndarray, budget_year: int) -> np.ndarray:
 
 def booked_non_tmt(baseline: Baseline, tmt: TmtCost) -> np.ndarray:
     """(units, lines) k€ booked January to the as-of month, the TMT taken out of tyollisyys grants paid."""
-    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)
-    actual[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in baseline.units]).astype(float)
+    actual[_tmt_unit(baseline), TMT_LINE] -= tmt.booked_ytd
     return actual
 
 
-def remainder_multiplier(pdraws: ParamDraws) -> np.ndarray:
+def _tmt_unit(baseline: Baseline) -> int:
+    """The index of the unit carrying the TMT (the pack's meta tmt_unit) in ``baseline.units``."""
+    return baseline.units.index(baseline.tmt_unit)
+
+
+def remainder_multiplier(pdraws: ParamDraws, units: tuple[str, ...]) -> np.ndarray:
     """(draws|1, units, lines) factor on each line's part of the budget year not yet booked: ``max(1 + sd·z, 0)``.
 
     ``sd`` is the relative standard deviation of that remainder (``ledger.{revenue,costs}_remainder_sd_pct``,
@@ -163,11 +165,11 @@ def remainder_multiplier(pdraws: ParamDraws) -> np.ndarray:
     (1 000 paths, seed 1: the elinvoima costs' mean was 119 k€ below the central path's 9 552).
     """
     if pdraws.central:
-        return np.ones((1, len(UNITS), len(LINES)))
-    z = np.empty((pdraws.draws, len(UNITS), len(LINES)))
+        return np.ones((1, len(units), len(LINES)))
+    z = np.empty((pdraws.draws, len(units), len(LINES)))
     for side, mask in SIDES:
         sd = pdraws.scalar(f"ledger.{side}_remainder_sd_pct")[:, None] / 100.0  # (draws|1, 1)
-        for u, unit in enumerate(UNITS):
+        for u, unit in enumerate(units):
             key = f"ledger.remainder.{unit}.{side}"
             u01 = np.clip(pdraws.uniforms(key), 1e-12, 1 - 1e-12)  # finite z
             if not pdraws.pinned(key):  # a pinned draw (sensitivity analysis) is what it is on every path
@@ -215,12 +217,15 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     base = w * budget_nt + (1.0 - w) * run_rate_nt  # (draws|1, units, lines)
 
     draws = pdraws.draws
-    lines = np.broadcast_to(base[:, None] * growth[:, :, None, None], (draws, n_years, len(UNITS), len(LINES))).copy()
+    units = baseline.units
+    unit_index = {u: i for i, u in enumerate(units)}
+    tmt_u = _tmt_unit(baseline)
+    lines = np.broadcast_to(base[:, None] * growth[:, :, None, None], (draws, n_years, len(units), len(LINES))).copy()
     budget = budget_full[0][None] * plan[:, None, None]  # (years, units, lines): a plan, not a draw
 
     drivers: list[Driver] = []
     for adj_id, adj in scenario.adjustments.items():
-        u, ln = UNIT_INDEX[adj.unit], LINE_INDEX[adj.line]
+        u, ln = unit_index[adj.unit], LINE_INDEX[adj.line]
         for year in adj.years or [by]:
             if year not in years:
                 continue
@@ -239,7 +244,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     for i, d in enumerate(baseline.drivers):  # the pack's named drivers: adjustments that come with the period
         if d.year not in years:
             continue
-        y, u, ln = int(np.searchsorted(years, d.year)), UNIT_INDEX[d.unit], LINE_INDEX[d.line]
+        y, u, ln = int(np.searchsorted(years, d.year)), unit_index[d.unit], LINE_INDEX[d.line]
         lines[:, y, u, ln] += w * d.amount_keur
         sign = 1.0 if IS_REVENUE[ln] else -1.0
         drivers.append(Driver(f"pack_driver_{i + 1}", d.label_fi, d.label_en, d.unit, d.year,
@@ -249,7 +254,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     # level carries into the later years. What is booked (to the as-of month) is not. The TMT has its own model.
     if not pdraws.central:
         fc = lines[:, 0]  # (draws, units, lines): years[0] is the budget year
-        new = fc + (remainder_multiplier(pdraws) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
+        new = fc + (remainder_multiplier(pdraws, units) - 1.0) * np.maximum(fc - booked_non_tmt(baseline, tmt)[None], 0.0)
         level = np.divide(new, fc, out=np.ones_like(fc), where=fc > 0)
         lines[:, 0] = new
         lines[:, 1:] *= level[:, None]
@@ -258,7 +263,7 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
         if eff.year not in years:
             continue
         y = int(np.searchsorted(years, eff.year))
-        u, ln = UNIT_INDEX[eff.unit], LINE_INDEX[eff.line]
+        u, ln = unit_index[eff.unit], LINE_INDEX[eff.line]
         lines[:, y, u, ln] += eff.amount_keur
         sign = 1.0 if IS_REVENUE[ln] else -1.0
         drivers.append(Driver(eff.id, eff.label_fi, eff.label_en, eff.unit, eff.year,
@@ -269,25 +274,25 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     index_margin = margin_of(gap)  # (draws|1, years, units)
     for y, year in enumerate(years):
         if year > by:
-            for u, unit in enumerate(UNITS):
+            for u, unit in enumerate(units):
                 drivers.append(Driver(INDEX_DRIVER[0], INDEX_DRIVER[1], INDEX_DRIVER[2], unit, int(year),
                                       np.broadcast_to(index_margin[:, y, u], (draws,)).copy()))
 
-    lines[:, :, TMT_UNIT, TMT_LINE] += tmt.year
+    lines[:, :, tmt_u, TMT_LINE] += tmt.year
     tmt_gap = tmt.year - appropriation[:, None] * plan[None, :]
     for y, year in enumerate(years):
-        drivers.append(Driver(TMT_DRIVER[0], TMT_DRIVER[1], TMT_DRIVER[2], "tyollisyys", int(year),
+        drivers.append(Driver(TMT_DRIVER[0], TMT_DRIVER[1], TMT_DRIVER[2], baseline.tmt_unit, int(year),
                               np.broadcast_to(-tmt_gap[:, y], (draws,)).copy()))
-    _check_not_negative(lines, years, scenario, shock_effects)
+    _check_not_negative(lines, years, scenario, shock_effects, units, tmt_u)
 
     # What is booked stays booked: the budget year's line never closes below its year-to-date actuals. A
     # forecast that would (a budget set below what has come in) is raised, and the raise is a named driver.
-    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in units]).astype(float)  # (units, lines)
     short = np.maximum(actual[None] - lines[:, 0], 0.0)  # (draws, units, lines)
     if short.any() or all_floor_drivers:
         lines[:, 0] += short
         floor_margin = margin_of(short)  # (draws, units)
-        for u, unit in enumerate(UNITS):
+        for u, unit in enumerate(units):
             if short[:, u].any() or all_floor_drivers:
                 drivers.append(Driver(FLOOR_DRIVER[0], FLOOR_DRIVER[1], FLOOR_DRIVER[2], unit, int(by),
                                       floor_margin[:, u].copy()))
@@ -301,7 +306,8 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
     )
 
 
-def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects) -> None:
+def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects,
+                        units: tuple[str, ...], tmt_u: int) -> None:
     """Keep every line (revenue or cost, k€) at 0 or above, in place.
 
     A line below zero on most paths is the scenario's mistake — its adjustments or shocks take away more
@@ -314,15 +320,16 @@ def _check_not_negative(lines: np.ndarray, years: np.ndarray, scenario: Scenario
         return
     share = neg.mean(axis=0)  # (years, units, lines)
     if share.max() > 0.5:
-        raise _negative_line(lines, years, scenario, shock_effects)
+        raise _negative_line(lines, years, scenario, shock_effects, units, tmt_u)
     np.maximum(lines, 0.0, out=lines)
 
 
-def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects) -> UserError:
+def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, shock_effects,
+                   units: tuple[str, ...], tmt_u: int) -> UserError:
     """A line forecast below zero (costs and revenue are magnitudes): name the input that cut it most."""
     worst = np.unravel_index(np.argmin(lines), lines.shape)
     _, y, u, ln = (int(i) for i in worst)
-    unit, line, year = UNITS[u], LINES[ln], int(years[y])
+    unit, line, year = units[u], LINES[ln], int(years[y])
     def low(amount) -> float:  # an adjustment's amount, a distribution at its 0.1 % point
         return float(amount) if isinstance(amount, (int, float)) else float(amount.distribution().ppf(0.001))
 
@@ -330,7 +337,7 @@ def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, sho
             if adj.unit == unit and adj.line == line and adj.amount_keur is not None and year in (adj.years or [year])]
     cuts += [(float(np.min(eff.amount_keur)), f"shocks.{eff.id.split('.')[0]}")
              for eff in shock_effects if eff.unit == unit and eff.line == line and eff.year == year]
-    if (unit, line) == (UNITS[TMT_UNIT], LINES[TMT_LINE]):
+    if (u, ln) == (tmt_u, TMT_LINE):
         cuts.append((0.0, "parameters.ledger.tmt_appropriation_keur"))
     amount, field = min(cuts) if cuts else (0.0, "settings.estimator")
     cause = f"value {amount:,.0f} k€ makes" if amount < 0 else "makes"
@@ -345,26 +352,27 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
     as_of = baseline.as_of
     forecast = grid.months > as_of
     n = len(grid)
-    rev = np.empty((draws, n, len(UNITS)))  # np.empty: huge pages (np.zeros gets 4 kB page faults)
-    cost = np.empty((draws, n, len(UNITS)))
+    units, tmt_u = baseline.units, _tmt_unit(baseline)
+    rev = np.empty((draws, n, len(units)))  # np.empty: huge pages (np.zeros gets 4 kB page faults)
+    cost = np.empty((draws, n, len(units)))
     rev[:, ~forecast] = 0.0
     cost[:, ~forecast] = 0.0
-    actual = np.stack([baseline.ledger[u].actual_ytd for u in UNITS]).astype(float)  # (units, lines)
+    actual = np.stack([baseline.ledger[u].actual_ytd for u in units]).astype(float)  # (units, lines)
     for y, year in enumerate(years):
         in_year = (grid.years == year) & forecast
         k = in_year.sum()
         if k == 0:
             continue
         year_lines = lines[:, y].copy()  # (draws, units, lines)
-        year_lines[:, TMT_UNIT, TMT_LINE] -= tmt.year[:, y]
+        year_lines[:, tmt_u, TMT_LINE] -= tmt.year[:, y]
         done = (grid.years == year) & ~forecast
         if done.any():  # the budget year's January to the as-of month is actual
             act = actual.copy()
-            act[TMT_UNIT, TMT_LINE] -= tmt.booked_ytd
+            act[tmt_u, TMT_LINE] -= tmt.booked_ytd
             year_lines = year_lines - act[None]
         months = np.flatnonzero(in_year)  # a year's forecast months are a run: a slice, no mask copies
         months = slice(months[0], months[-1] + 1)
         rev[:, months] = (year_lines[..., IS_REVENUE].sum(-1) / k)[:, None, :]
         cost[:, months] = (year_lines[..., ~IS_REVENUE].sum(-1) / k)[:, None, :]
-    cost[:, :, TMT_UNIT] += tmt.booked
+    cost[:, :, tmt_u] += tmt.booked
     return rev, cost, forecast

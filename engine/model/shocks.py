@@ -201,11 +201,11 @@ def _compile_arrivals(sid: str, shock, c: Compiler) -> None:
     under_7, over_7 = (or_parameter(shock, f, c.pdraws) for f in ("compensation_under_7_eur", "compensation_7_plus_eur"))
     rate_eur = shock.share_under_7 * under_7 + (1 - shock.share_under_7) * over_7
     # the initial assessment (alkukartoitus) is made for adults of working age, not for children
-    c.book(sid, shock, ": valtion korvaukset", ": state compensation", "elinvoima", "grants_received",
+    c.book(sid, shock, ": valtion korvaukset", ": state compensation", c.baseline.vitality_unit, "grants_received",
            compensated * rate_eur / 12.0 / 1000.0
            + shifted(arrivals, h) * shock.working_age_share * or_parameter(shock, "initial_assessment_eur", c.pdraws) / 1000.0)
     cost = c.value(shock.service_cost_eur_per_person_year, key + ".service_cost")
-    c.book(sid, shock, ": palvelukulut", ": service costs", "elinvoima", "purchased_services",
+    c.book(sid, shock, ": palvelukulut", ": service costs", c.baseline.vitality_unit, "purchased_services",
            compensated * cost / 12.0 / 1000.0)
     entrants = shifted(arrivals, lf_lag) * shock.working_age_share * c.value(shock.participation, key + ".participation")
     unemployed = entrants * c.value(shock.unemployed_share, key + ".unemployed_share")
@@ -230,7 +230,7 @@ def _compile_activation(sid: str, shock, c: Compiler) -> None:
     a0, a1 = np.clip(base / 100.0, 0, MAX_ACTIVATION_SHARE), np.clip((base + pts) / 100.0, 0, MAX_ACTIVATION_SHARE)
     extra = c.baseline.labour.unemployed * np.maximum(a1 / (1.0 - a1) - a0 / (1.0 - a0), 0.0)
     cost = c.pdraws.scalar("labour.service_cost_eur_per_person_month")[:, None]
-    c.book(sid, shock, ": palvelujen kustannus", ": cost of the services", "tyollisyys", "purchased_services",
+    c.book(sid, shock, ": palvelujen kustannus", ": cost of the services", c.baseline.employment_unit, "purchased_services",
            extra * cost / 1000.0)
 
 
@@ -247,7 +247,7 @@ def _compile_pilot(sid: str, shock, c: Compiler) -> None:
     per_month = persons * active[None] / max(active.sum(), 1.0)
     c.add("long_term_hires", per_month)
     c.add("tmt_exits", per_month)
-    c.book(sid, shock, ": palveluhankinta", ": purchased service", "tyollisyys", "purchased_services",
+    c.book(sid, shock, ": palveluhankinta", ": purchased service", c.baseline.employment_unit, "purchased_services",
            per_month * shock.cost_per_person_keur)
 
 
@@ -294,12 +294,12 @@ def _compile_services_transfer(sid: str, shock, c: Compiler) -> None:
     key = f"shocks.{sid}"
     on = (c.grid.months >= parse_month(shock.start)).astype(float)[None]
     htv = c.value(shock.staff_htv, key + ".staff_htv")
-    c.book(sid, shock, ": henkilöstö", ": staff", "tyollisyys", "staff",
+    c.book(sid, shock, ": henkilöstö", ": staff", c.baseline.employment_unit, "staff",
            on * htv * or_parameter(shock, "cost_per_htv_keur", c.pdraws) / 12.0)
     fund = c.value(shock.state_funding_keur, key + ".state_funding_keur")
-    c.book(sid, shock, ": valtion rahoitus", ": state funding", "tyollisyys", "grants_received", on * fund / 12.0)
+    c.book(sid, shock, ": valtion rahoitus", ": state funding", c.baseline.employment_unit, "grants_received", on * fund / 12.0)
     if shock.other_costs_keur:
-        c.book(sid, shock, ": muut kulut", ": other costs", "tyollisyys", "purchased_services",
+        c.book(sid, shock, ": muut kulut", ": other costs", c.baseline.employment_unit, "purchased_services",
                on * shock.other_costs_keur / 12.0)
 
 
@@ -330,7 +330,7 @@ def compile_shocks(scenario, baseline, pdraws, grid: MonthGrid) -> ShockArrays:
         for year, amount in _by_year(te24 * c.future * comp / 12.0, grid).items():
             if np.any(amount != 0):
                 c.ledger.append(LedgerEffect("te24_compensation.grants_received", "TE24: valtion korvaus etuusrahoituksesta",
-                                             "TE24: state compensation for benefit financing", "tyollisyys",
+                                             "TE24: state compensation for benefit financing", baseline.tmt_unit,
                                              "grants_received", year, amount))
     return c.arrays()
 

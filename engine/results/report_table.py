@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.load.baseline import COST_LINES, LINE_NAMES, REVENUE_LINES, UNITS, Baseline
+from engine.load.baseline import COST_LINES, LINE_NAMES, REVENUE_LINES, Baseline
 from engine.common.errors import UserError
 
-UNIT_ORDER = ("elinvoima", "tyollisyys", "etp")
 ROWS = (("revenue_keur", "Toimintatuotot"), ("costs_keur", "Toimintakulut"), ("margin_keur", "Toimintakate"))
 
 
@@ -25,6 +24,11 @@ def meur(keur: float, signed: bool = False) -> str:
     return text.replace(".", ",").replace("-", "−")
 
 
+def _tmt_unit(table: pd.DataFrame) -> str:
+    """The unit whose rows carry ``tmt_cost_keur`` (the pack's tmt_unit)."""
+    return str(table.loc[table.measure == "tmt_cost_keur", "unit"].iloc[0])
+
+
 def _band(row: pd.Series) -> str:
     if np.isclose(row.p10, row.p90, rtol=0, atol=0.5):
         return ""
@@ -34,9 +38,12 @@ def _band(row: pd.Series) -> str:
 def year_end_table(ye: pd.DataFrame, dev: pd.DataFrame, scenario_id: str, title: str, budget_year: int,
                    unit_names: dict[str, str], draws: int, year: int | None = None) -> str:
     """Budget, forecast (P10…P90) and deviation per unit for ``year`` (default: the budget year),
-    from the tidy ``year_end`` and ``deviations`` tables of one scenario."""
+    from the tidy ``year_end`` and ``deviations`` tables of one scenario. ``unit_names``: the pack's
+    units in its order, then ``etp``, each with its label."""
     year = year or budget_year
-    ye = ye[(ye.scenario == scenario_id) & (ye.year == year)].set_index(["unit", "measure"])
+    ye = ye[(ye.scenario == scenario_id) & (ye.year == year)]
+    tmt_unit = _tmt_unit(ye)
+    ye = ye.set_index(["unit", "measure"])
     dev = dev[(dev.scenario == scenario_id) & (dev.year == year)]
     basis = "talousarvio" if year == budget_year else "talousarvio indeksoituna"
     lines = [
@@ -46,7 +53,7 @@ def year_end_table(ye: pd.DataFrame, dev: pd.DataFrame, scenario_id: str, title:
         f"{'P(alle TA)':>12}",
     ]
     short: list[str] = []
-    for unit in UNIT_ORDER:
+    for unit in unit_names:
         for k, (measure, label) in enumerate(ROWS):
             row = ye.loc[(unit, measure)]
             b = ye.loc[(unit, "budget_" + measure), "mean"]
@@ -60,14 +67,14 @@ def year_end_table(ye: pd.DataFrame, dev: pd.DataFrame, scenario_id: str, title:
                 f"{(unit_names[unit] if k == 0 else ''):<34}{label:<16}{meur(b):>12}{meur(row['mean']):>9}"
                 f"{_band(row):>16}{meur(row['mean'] - b, signed=True):>11}{p:>12}"
             )
-    tmt = ye.loc[("tyollisyys", "tmt_cost_keur")]
+    tmt = ye.loc[(tmt_unit, "tmt_cost_keur")]
     lines.append(f"{'':<34}{'josta TMT':<16}{'':>12}{meur(tmt['mean']):>9}{_band(tmt):>16}")
     if short:
         lines.append("Sitovuustaso (toimintakate; P(alle TA) = todennäköisyys jäädä talousarviota heikommaksi):")
         lines += short
     lines.append("")
     lines.append(f"Poikkeaman erittely (toimintakate, milj. €; + = parempi kuin {basis}):")
-    for unit in ("elinvoima", "tyollisyys"):
+    for unit in (u for u in unit_names if u != "etp"):
         d = dev[dev.unit == unit].set_index("driver")
         lines.append(f"  {unit_names[unit]}: {meur(d.loc['total_deviation', 'mean'], signed=True)}")
         for drv, row in d.iterrows():
@@ -86,10 +93,10 @@ def multi_year_table(ye: pd.DataFrame, scenario_id: str, unit_names: dict[str, s
         return ""
     head = f"{'Toimintakate, milj. €':<34}" + "".join(f"{y:>9}" for y in years)
     lines = [head]
-    for unit in UNIT_ORDER:
+    for unit in unit_names:
         vals = ye[(ye.unit == unit) & (ye.measure == "margin_keur")].set_index("year")["mean"]
         lines.append(f"{unit_names[unit]:<34}" + "".join(f"{meur(vals[y]):>9}" for y in years))
-    vals = ye[(ye.unit == "tyollisyys") & (ye.measure == "tmt_cost_keur")].set_index("year")["mean"]
+    vals = ye[(ye.unit == _tmt_unit(ye)) & (ye.measure == "tmt_cost_keur")].set_index("year")["mean"]
     lines.append(f"{'TMT (työmarkkinatuen kuntaosuus)':<34}" + "".join(f"{meur(vals[y]):>9}" for y in years))
     lab = ye[ye.unit == "lahti"]
     for measure, label, fmt in (("unemployed", "Työttömät, joulukuu", "{:.0f}"),
@@ -106,7 +113,7 @@ def comparison_table(cmp: pd.DataFrame, year: int) -> str:
     sel = cmp[cmp.year == year]
     if sel.empty:
         return ""
-    shown = (("etp", "margin_keur", "Toimintakate ETP, milj. €", True), ("tyollisyys", "tmt_cost_keur", "TMT, milj. €", True),
+    shown = (("etp", "margin_keur", "Toimintakate ETP, milj. €", True), (_tmt_unit(sel), "tmt_cost_keur", "TMT, milj. €", True),
              ("lahti", "unemployed", "Työttömät 12/", False))
     lines = [f"Ero perusuraan vuonna {year} (keskiarvo, P10…P90; samat satunnaisluvut):"]
     for sid, g in sel.groupby("scenario", sort=False):
@@ -134,7 +141,7 @@ def layout_columns(baseline: Baseline) -> tuple[str, ...]:
 def report_layout(ye: pd.DataFrame, baseline: Baseline, scenario_id: str) -> pd.DataFrame:
     """One scenario's budget year in the monitoring report's layout, 1 000 € with costs negative.
 
-    Rows per unit (elinvoima, tyollisyys, then etp = their sum): Toimintatuotot and its lines,
+    Rows per unit (the pack's units in its order, then etp = their sum): Toimintatuotot and its lines,
     Toimintakulut and its lines, Toimintakate. Columns: ``scenario, unit, line, Yksikkö, Erä`` and
     the report's heads (:func:`layout_columns`). Ennuste is the mean over paths; Poikkeama = Ennuste −
     TA; Toteuma-% = Toteuma ÷ TA × 100; TP (last year's closed accounts) exists only for the totals.
@@ -143,8 +150,8 @@ def report_layout(ye: pd.DataFrame, baseline: Baseline, scenario_id: str) -> pd.
     sel = ye[(ye.scenario == scenario_id) & (ye.year == by)].set_index(["unit", "measure"])["mean"]
     ta, tot, pct, enn, dev, tp = layout_columns(baseline)
     rows = []
-    for unit in UNITS + ("etp",):
-        members = UNITS if unit == "etp" else (unit,)
+    for unit in baseline.units + ("etp",):
+        members = baseline.units if unit == "etp" else (unit,)
         name = "Elinvoima- ja työllisyyspalvelut" if unit == "etp" else baseline.unit_name(unit)
         for line, label in LAYOUT_ROWS:
             if line in ("revenue", "costs", "margin"):

@@ -6,7 +6,8 @@ Column contract (the CLI and the app rely on it):
 * ``monthly``:  scenario, month (YYYY-MM), unit, measure, mean, p10, p50, p90
 * ``deviations``: scenario, year, unit, driver, label_fi, label_en, mean, p10, p50, p90
 
-Finance units: ``elinvoima``, ``tyollisyys``, ``etp`` (their sum); measures in k€ with costs positive,
+Finance units: the period pack's units in its order (the bundled pack: ``elinvoima``, ``tyollisyys``)
+and ``etp`` (their sum); the TMT rows on the pack's ``tmt_unit``; measures in k€ with costs positive,
 and ``budget_*_keur`` the budget (after the budget year indexed by the plan's fixed index: the central
 ``ledger.index_pct``, the same for every seed and path count). ``p_below_budget`` (a share 0…1, the
 same in all four statistic columns) is the probability that the margin (toimintakate, the binding
@@ -29,7 +30,7 @@ from engine.load.scenario import Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
 STAT_COLUMNS = ("mean", "p10", "p50", "p90")
-FINANCE_UNITS = UNITS + ("etp",)
+FINANCE_UNITS = UNITS + ("etp",)  # the bundled pack's; a Result's own are Result.finance_units
 
 
 CHUNK_BYTES = 8 * 2**20  # one reused sort buffer: small enough that malloc keeps it (no page faults)
@@ -190,6 +191,11 @@ class Result:
             out[f"{line}_keur"] = add_etp(led.lines[..., i])
         return out
 
+    @property
+    def finance_units(self) -> tuple[str, ...]:
+        """The baseline's units in the pack's order, then ``etp`` (their sum)."""
+        return self.baseline.units + ("etp",)
+
     def year_end(self) -> pd.DataFrame:
         return self._year_end_rows().frame(YEAR_END_KEYS)
 
@@ -203,14 +209,14 @@ class Result:
         labour = self.labour.year_end_measures(self.grid) if self.labour is not None else {}
         for y, year in enumerate(self.years):
             for measure, arr in fin.items():
-                rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], arr[:, y, :])
+                rows.add([(sid, int(year), u, measure) for u in self.finance_units], arr[:, y, :])
             for measure, arr in budget.items():
-                rows.add([(sid, int(year), u, measure) for u in FINANCE_UNITS], np.append(arr[y], arr[y].sum())[None])
+                rows.add([(sid, int(year), u, measure) for u in self.finance_units], np.append(arr[y], arr[y].sum())[None])
             # sitovuustaso: the council binds each unit's toimintakate; the share of paths falling short of it
             short = fin["margin_keur"][:, y, :] < np.append(budget["budget_margin_keur"][y],
                                                             budget["budget_margin_keur"][y].sum())[None]
-            rows.add([(sid, int(year), u, "p_below_budget") for u in FINANCE_UNITS], short.mean(0)[None])
-            rows.add([(sid, int(year), "tyollisyys", "tmt_cost_keur")], self.ledger.tmt_year[:, y])
+            rows.add([(sid, int(year), u, "p_below_budget") for u in self.finance_units], short.mean(0)[None])
+            rows.add([(sid, int(year), self.baseline.tmt_unit, "tmt_cost_keur")], self.ledger.tmt_year[:, y])
             for measure, arr in labour.items():
                 rows.add([(sid, int(year), "lahti", measure)], arr[:, y])
         return rows
@@ -218,8 +224,8 @@ class Result:
     def path_measures(self) -> dict[str, tuple[str, ...]]:
         """unit -> the year-end measures :meth:`year_end_paths` gives (the ``year_end`` rows that vary by path)."""
         fin = ("revenue_keur", "costs_keur", "margin_keur") + tuple(f"{line}_keur" for line in LINES)
-        out = {u: fin for u in FINANCE_UNITS}
-        out["tyollisyys"] = fin + ("tmt_cost_keur",)
+        out = {u: fin for u in self.finance_units}
+        out[self.baseline.tmt_unit] = fin + ("tmt_cost_keur",)
         if self.labour is not None:
             out["lahti"] = tuple(self.labour.year_end_measures(self.grid))
         return out
@@ -239,7 +245,7 @@ class Result:
         elif measure == "tmt_cost_keur":
             v = self.ledger.tmt_year[:, y]
         else:
-            v = self._finance_year()[measure][:, y, FINANCE_UNITS.index(unit)]
+            v = self._finance_year()[measure][:, y, self.finance_units.index(unit)]
         return np.broadcast_to(np.asarray(v, dtype=float), (self.draws,))
 
     def monthly(self) -> pd.DataFrame:
@@ -255,16 +261,16 @@ class Result:
         margin = led.monthly_margin(months)
         for measure, per_unit in (("revenue_keur", lambda u: rev[:, :, u]), ("costs_keur", lambda u: cost[:, :, u]),
                                   ("margin_keur", lambda u: margin[:, :, u])):
-            unit_series = [per_unit(u) for u in range(len(UNITS))]
-            for unit, arr in zip(FINANCE_UNITS, unit_series + [sum(unit_series[1:], unit_series[0])]):
+            unit_series = [per_unit(u) for u in range(len(self.baseline.units))]
+            for unit, arr in zip(self.finance_units, unit_series + [sum(unit_series[1:], unit_series[0])]):
                 rows.add([(sid, m, unit, measure) for m in labels], arr)
         self._add_margin_ytd(rows, months, labels, margin)
-        rows.add([(sid, m, "tyollisyys", "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
+        rows.add([(sid, m, self.baseline.tmt_unit, "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
         if led.monthly_tmt_bands is not None:
             from engine.model.tmt import BANDS
 
             for b, band in enumerate(BANDS):
-                rows.add([(sid, m, "tyollisyys", f"tmt_cost_{band}_keur") for m in labels],
+                rows.add([(sid, m, self.baseline.tmt_unit, f"tmt_cost_{band}_keur") for m in labels],
                          led.monthly_tmt_bands[:, months, b])
         if self.labour is not None:
             for measure, arr in self.labour.monthly_measures().items():
@@ -292,7 +298,7 @@ class Result:
         ``margin`` is ``ledger.monthly_margin(months)``, (draws, months, units) k€, which the caller has.
         """
         years = np.asarray(self.grid.years)[months]
-        for u, unit in enumerate(FINANCE_UNITS):
+        for u, unit in enumerate(self.finance_units):
             m = margin.sum(-1) if unit == "etp" else margin[:, :, u]
             cum = np.empty(m.shape)
             for y in np.unique(years):
@@ -316,15 +322,15 @@ class Result:
         for y, year in enumerate(self.years):
             per_unit_total = margin[:, y, :] - budget_margin[y][None, :]  # (draws, units)
             explained = np.zeros_like(per_unit_total)
-            for u, unit in enumerate(UNITS):
+            for u, unit in enumerate(self.baseline.units):
                 for d in led.drivers:
                     if d.unit == unit and d.year == year:
                         rows.add([(sid, int(year), unit, d.id, d.label_fi, d.label_en)], d.margin_keur)
                         explained[:, u] += d.margin_keur
             rest = per_unit_total - explained
-            for u, unit in enumerate(UNITS):
+            for u, unit in enumerate(self.baseline.units):
                 rows.add([(sid, int(year), unit, *UNEXPLAINED)], rest[:, u])
-            for u, unit in enumerate(FINANCE_UNITS):
+            for u, unit in enumerate(self.finance_units):
                 if unit == "etp":
                     tot, bud, fc = per_unit_total.sum(1), budget_margin[y].sum(), margin[:, y, :].sum(1)
                 else:

@@ -10,7 +10,8 @@ sheet               columns (``*`` required)
 meta                key*, value*, note — keys: city*, title*, budget_year*, as_of* (YYYY-MM, or 1–12
                     of the budget year), source*, labour_source*, tmt_source*, tmt_closing_prev_keur*
                     (last year's TMT share, k€), staff_htv_source, staff_htv_actual_months,
-                    tmt_pilot_target_persons, tmt_pilot_end
+                    tmt_pilot_target_persons, tmt_pilot_end; tmt_unit, employment_unit, vitality_unit
+                    (a declared unit each; defaults ROLE_DEFAULTS where the pack declares that unit)
 units               unit*, code*, name_fi*, name_en*, ledger_source — one row per finance unit
 ledger              unit*, line*, budget*, actual_ytd*, actual_ytd_prev*, closing_prev, note — per unit
                     the lines (LINES) and the totals revenue, costs, margin (closing_prev at least there)

@@ -2,7 +2,7 @@
 report's key figures (``engine/results/report.py``), like the report's "TOIMINTAKATE ENNUSTE −7,7 milj.
 euroa (2021: −6,0)".
 
-Per finance unit (elinvoima, tyollisyys, etp) revenue, costs and margin; the TMT (tyollisyys); the
+Per finance unit (the pack's units, then etp) revenue, costs and margin; the TMT (the pack's tmt_unit); the
 unemployed, the long-term unemployed and the unemployment rate (lahti, December). Each figure carries
 its year-end mean and P10/P50/P90 (from the run's ``year_end`` table), the report-style reference (for
 the budget year last year's closed accounts, else the forecast a year before; for the labour market the
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from engine.load.baseline import UNITS, Baseline
+from engine.load.baseline import Baseline
 
 FINANCE = ("revenue_keur", "costs_keur", "margin_keur")
 LABOUR = ("unemployed", "long_term_unemployed", "unemployment_rate_pct")
@@ -50,8 +50,8 @@ def year_end_index(ye: pd.DataFrame) -> dict:
 
 def tmt_over_appropriation(dev: pd.DataFrame, year: int) -> float | None:
     """The TMT over its appropriation in ``year``, k€: minus the deviations' ``tmt_over_appropriation``
-    driver (its effect on tyollisyys's margin); None if the table has no such row."""
-    d = dev[(dev.unit == "tyollisyys") & (dev.year == year) & (dev.driver == "tmt_over_appropriation")]
+    driver (its effect on the TMT unit's margin, the only unit it is booked on); None if the table has no such row."""
+    d = dev[(dev.year == year) & (dev.driver == "tmt_over_appropriation")]
     return -float(d["mean"].iloc[0]) if len(d) else None
 
 
@@ -70,8 +70,8 @@ def kpi_figures(baseline: Baseline, ix: Index, year: int, tmt_over_keur: float |
         m, p10, p50, p90 = ix.get((int(year), unit, measure), nan)
         return KpiFigure(unit, measure, int(year), m, p10, p50, p90, float(ref), period, vs, **kw)
 
-    for unit in UNITS + ("etp",):
-        members = UNITS if unit == "etp" else (unit,)
+    for unit in baseline.units + ("etp",):
+        members = baseline.units if unit == "etp" else (unit,)
         rev = sum(baseline.ledger[u].revenue_closing_prev for u in members)
         cost = sum(baseline.ledger[u].costs_closing_prev for u in members)
         for measure, closed in (("revenue_keur", rev), ("costs_keur", cost), ("margin_keur", rev - cost)):
@@ -81,8 +81,8 @@ def kpi_figures(baseline: Baseline, ix: Index, year: int, tmt_over_keur: float |
             out.append(figure(unit, measure, ref, str(year - 1), _mean(ix, year, unit, measure) - budget,
                               budget=budget, p_below_budget=p))
     ref = (baseline.tmt.closing_prev_keur if year == baseline.budget_year
-           else _mean(ix, year - 1, "tyollisyys", "tmt_cost_keur"))
-    out.append(figure("tyollisyys", "tmt_cost_keur", ref, str(year - 1), tmt_over_keur))
+           else _mean(ix, year - 1, baseline.tmt_unit, "tmt_cost_keur"))
+    out.append(figure(baseline.tmt_unit, "tmt_cost_keur", ref, str(year - 1), tmt_over_keur))
     lab = baseline.labour
     month = str(lab.as_of)
     period = f"{int(month[5:7])}/{month[:4]}"

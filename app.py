@@ -335,16 +335,16 @@ st.subheader(t("sec_kpi", lang, year=year))
 
 
 sections = kpi.cards(B, tables.index, tables.dev, base_tables.index, year, lang)
-titles = {u: B.unit_name(u, lang) for u in ("elinvoima", "tyollisyys", "etp")} | {"lahti": t("labour_title", lang)}
+titles = {u: B.unit_name(u, lang) for u in B.units + ("etp",)} | {"lahti": t("labour_title", lang)}
 st.html(kpi.cards_html(sections, titles))
 
 # ------------------------------------------------------------------------------------------ tabs (lazy)
 tab_fin, tab_tmt, tab_lab, tab_years, tab_cmp, tab_sens, tab_goal, tab_exp, tab_acc = st.tabs([t(k, lang) for k in TABS], key="view",
                                                                  on_change="rerun")
-unit_names = {u: B.unit_name(u, lang) for u in ("etp", "elinvoima", "tyollisyys")}
+unit_names = {u: B.unit_name(u, lang) for u in ("etp",) + B.units}
 YEAR_MEASURES = {  # (unit, measure) shown in the multi-year view and the comparison
-    "etp.margin_keur": ("etp", "margin_keur"), "elinvoima.margin_keur": ("elinvoima", "margin_keur"),
-    "tyollisyys.margin_keur": ("tyollisyys", "margin_keur"), "tyollisyys.tmt_cost_keur": ("tyollisyys", "tmt_cost_keur"),
+    **{f"{u}.margin_keur": (u, "margin_keur") for u in unit_names},
+    f"{B.tmt_unit}.tmt_cost_keur": (B.tmt_unit, "tmt_cost_keur"),
     "lahti.unemployed": ("lahti", "unemployed"), "lahti.long_term_unemployed": ("lahti", "long_term_unemployed"),
     "lahti.unemployment_rate_pct": ("lahti", "unemployment_rate_pct"),
 }
@@ -428,7 +428,7 @@ if tab_cmp.open:
             st.table(pd.DataFrame({name: [cell(r.index, year, *YEAR_MEASURES[k]) for k in YEAR_MEASURES]
                                    for name, r in compared.items()}, index=[row_label(k) for k in YEAR_MEASURES]))
             monthly_keys = ["lahti.unemployed", "lahti.long_term_unemployed", "lahti.unemployment_rate_pct",
-                            "tyollisyys.tmt_cost_keur"]
+                            f"{B.tmt_unit}.tmt_cost_keur"]
             mkey = st.selectbox(t("compare_measure", lang), monthly_keys, format_func=measure_label,
                                 key="compare_measure")
             chart(charts.compare({n: r.series for n, r in compared.items()}, *YEAR_MEASURES[mkey],

@@ -156,14 +156,15 @@ def cumulative_margin(cum: dict, cum_base: dict | None, budget_keur: float, unit
 def tmt_monthly(series: dict, lang: str) -> Spec:
     """TMT booked by month: bars stacked by subsidy-day band (means), the total's P10–P90 fan and mean line.
     ``series`` is ``ui.results.Tables.series``."""
-    tot = series[("tyollisyys", "tmt_cost_keur")]
+    tmt_unit = next(u for u, m in series if m == "tmt_cost_keur")  # the pack's tmt_unit
+    tot = series[(tmt_unit, "tmt_cost_keur")]
     total = _values(tot["month"], lang, mean=_div(tot["mean"], 1000), p10=_div(tot["p10"], 1000),
                     p90=_div(tot["p90"], 1000), tip=_money(tot["mean"], lang),
                     band=_bands(_money(tot["p10"], lang), _money(tot["p90"], lang)))
     labels = [t(k, lang) for k in TMT_BAND_KEYS]
     bars: list[dict] = []
     for i, (band, label) in enumerate(zip(engine.TMT_BANDS, labels)):
-        b = series.get(("tyollisyys", f"tmt_cost_{band}_keur"))
+        b = series.get((tmt_unit, f"tmt_cost_{band}_keur"))
         if b:
             bars += _values(b["month"], lang, v=_div(b["mean"], 1000), band=label, order=i, tip=_money(b["mean"], lang))
     y_title = t("meur", lang)

@@ -65,7 +65,7 @@ def _tmt_over(dev: dict, year: int) -> float | None:
     """The TMT over its appropriation (k€): minus the deviations' driver, from ``ui.results.Run.dev``."""
     d = dev.get((year,), {"unit": [], "driver": [], "mean": []})
     for u, drv, m in zip(d["unit"], d["driver"], d["mean"]):
-        if u == "tyollisyys" and drv == "tmt_over_appropriation":
+        if drv == "tmt_over_appropriation":  # booked on the pack's tmt_unit only
             return -m
     return None
 

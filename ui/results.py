@@ -90,7 +90,7 @@ def cumulative_margin(series: Columns, baseline: engine.Baseline) -> Columns:
     led by its actual at the as-of month (a point of kind ``actual``)."""
     out: Columns = {}
     as_of = str(baseline.as_of)
-    for unit in engine.FINANCE_UNITS:
+    for unit in baseline.units + ("etp",):
         s = series[(unit, "margin_ytd_keur")]
         years = [int(m[:4]) for m in s["month"]]
         for y in sorted(set(years)):

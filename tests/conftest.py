@@ -33,3 +33,14 @@ def value(df, **keys):
         sel = sel[sel[k] == v]
     assert len(sel) == 1, (keys, len(sel))
     return float(sel["mean"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A fresh calibration cache (ETP_ENNUSTE_CACHE) for a module's period packs: each new pack is fitted
+    once per module, and never into the user's own cache."""
+    mp = pytest.MonkeyPatch()
+    folder = tmp_path_factory.mktemp("cache")
+    mp.setenv("ETP_ENNUSTE_CACHE", str(folder))
+    yield folder
+    mp.undo()

@@ -25,15 +25,6 @@ SCENARIOS = ROOT / "scenarios"
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    folder = tmp_path_factory.mktemp("cache")
-    mp.setenv("ETP_ENNUSTE_CACHE", str(folder))
-    yield folder
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
 def april(cache):
     return engine.load_period(APRIL)
 

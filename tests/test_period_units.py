@@ -26,14 +26,6 @@ MONEY = ("revenue_keur", "costs_keur", "margin_keur")
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ETP_ENNUSTE_CACHE", str(tmp_path_factory.mktemp("cache")))
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
 def three(cache):
     return engine.load_period(THREE)
 

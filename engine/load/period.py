@@ -479,19 +479,25 @@ def _roles(rows: list[Row], meta: Mapping[str, Any], units: Mapping[str, Any], c
     return out
 
 
+def _unit_and_line(c, sheet: str, r, units, lines) -> tuple[str | None, str | None]:
+    """A row's unit and line, each None (with its problem noted) when not declared / not allowed."""
+    unit, line = c.text(sheet, r, "unit"), c.text(sheet, r, "line")
+    if unit is not None and unit not in units:
+        c.bad(sheet, r, "unit", unit, f"is not declared in the units sheet; declared: {', '.join(units) or 'none'}")
+        unit = None
+    if line is not None and line not in lines:
+        c.bad(sheet, r, "line", line, f"is not a ledger line; allowed: {', '.join(lines)}")
+        line = None
+    return unit, line
+
+
 def _ledger(rows: list[Row], units: Mapping[str, Any], c: _Cells) -> dict[str, dict[str, dict[str, Any]]]:
     """{unit: {line or total: {column: signed k€ or None}}}, after the per-row checks."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     seen: dict[tuple[str, str], int] = {}
     allowed_lines = LINES + TOTALS
     for r in rows:
-        unit, line = c.text("ledger", r, "unit"), c.text("ledger", r, "line")
-        if unit is not None and unit not in units:
-            c.bad("ledger", r, "unit", unit, f"is not declared in the units sheet; declared: {', '.join(units) or 'none'}")
-            unit = None
-        if line is not None and line not in allowed_lines:
-            c.bad("ledger", r, "line", line, f"is not a ledger line; allowed: {', '.join(allowed_lines)}")
-            line = None
+        unit, line = _unit_and_line(c, "ledger", r, units, allowed_lines)
         vals = {}
         for col in LEDGER_COLS:
             required = col != "closing_prev" or line in TOTALS
@@ -670,16 +676,10 @@ def _drivers(rows: list[Row], units: Mapping[str, Any], budget_year: int | None,
     out = []
     seen: dict[tuple, int] = {}
     for r in rows:
-        unit, line = c.text("drivers", r, "unit"), c.text("drivers", r, "line")
         year = c.number("drivers", r, "year", required=True, kind="int", allowed="a year (the budget year or later)")
         amount = c.number("drivers", r, "amount_keur", required=True, allowed="a number (k€, + = more revenue or more cost)")
         labels = [c.text("drivers", r, k) for k in ("label_fi", "label_en", "source")]
-        if unit is not None and unit not in units:
-            c.bad("drivers", r, "unit", unit, f"is not declared in the units sheet; declared: {', '.join(units) or 'none'}")
-            unit = None
-        if line is not None and line not in LINES:
-            c.bad("drivers", r, "line", line, f"is not a ledger line; allowed: {', '.join(LINES)}")
-            line = None
+        unit, line = _unit_and_line(c, "drivers", r, units, LINES)
         if year is not None and budget_year is not None and not budget_year <= year <= budget_year + 20:
             c.bad("drivers", r, "year", year, f"is not within the budget year {budget_year} … {budget_year + 20}")
             year = None

@@ -353,7 +353,7 @@ def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.n
     forecast = grid.months > as_of
     n = len(grid)
     units, tmt_u = baseline.units, _tmt_unit(baseline)
-    rev = np.empty((draws, n, len(units)))  # np.empty: huge pages (np.zeros gets 4 kB page faults)
+    rev = np.empty((draws, n, len(units)))  # every forecast month is written below
     cost = np.empty((draws, n, len(units)))
     rev[:, ~forecast] = 0.0
     cost[:, ~forecast] = 0.0

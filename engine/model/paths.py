@@ -99,8 +99,7 @@ def run(inp: Inputs, paths: int) -> PathArrays:
     from . import kernel  # numba loads here, not when the engine is imported (validate, explain stay quick)
 
     T = inp.months
-    # np.empty, then the columns the kernel does not write zeroed: numpy asks for transparent huge pages
-    # for an empty array but not for np.zeros (calloc), whose 4 kB page faults cost more than the kernel
+    # the kernel writes every column from t0 on; only the history's columns need zeroing
     out = {k: np.empty((paths, T)) for k in OUTPUTS}
     out["tmt_cost_bands_keur"] = np.empty((paths, T, len(BANDS)))
     for v in out.values():

@@ -385,36 +385,26 @@ class _ChunkStats:
 
     def add(self, x: np.ndarray) -> None:
         """x: (n, k) one chunk's paths."""
+        from engine.results.select import bracket_pass  # numba loads with the first chunked run
+
         n = x.shape[0]
         rows = max(1, min(self.k, CHUNK_BYTES // (8 * n)))
         buf = np.empty((rows, n))
-        lt_buf, in_buf = np.empty((rows, n), bool), np.empty((rows, n), bool)
         first = self.n == 0
         for a in range(0, self.k, rows):
             b = min(a + rows, self.k)
-            v, lt, inside = buf[: b - a], lt_buf[: b - a], in_buf[: b - a]
+            v = buf[: b - a]
             v[...] = x[:, a:b].T
             self.sum[a:b] += v.sum(axis=1)
             self.nonzero[a:b] |= np.count_nonzero(v, axis=1) > 0
             if first:
                 self._bracket(v, a, b)
             f = self.first
-            for i in range(len(QUANTILES)):
-                lo, hi = f["lo"][i, a:b], f["hi"][i, a:b]
-                np.less(v, lo[:, None], out=lt)
-                f["below"][i, a:b] += np.count_nonzero(lt, axis=1)
-                np.less_equal(v, hi[:, None], out=inside)
-                inside &= ~lt
-                for r in range(b - a):  # lo ≤ w ≤ hi: a few per cent of the paths
-                    w = v[r][inside[r]]
-                    eq_lo = w == lo[r]
-                    f["eq_lo"][i, a + r] += np.count_nonzero(eq_lo)
-                    if hi[r] != lo[r]:
-                        eq_hi = w == hi[r]
-                        f["eq_hi"][i, a + r] += np.count_nonzero(eq_hi)
-                        w = w[~(eq_lo | eq_hi)]
-                        if len(w):
-                            f["between"][i][a + r].append(w)
+            flat, offsets = bracket_pass(v, np.ascontiguousarray(f["lo"][:, a:b]), np.ascontiguousarray(f["hi"][:, a:b]),
+                                         f["below"][:, a:b], f["eq_lo"][:, a:b], f["eq_hi"][:, a:b])
+            for c in np.flatnonzero(np.diff(offsets)):  # lo < value < hi: a few per cent of the paths
+                i, r = divmod(int(c), b - a)
+                f["between"][i][a + r].append(flat[offsets[c]:offsets[c + 1]])
         self.n += n
 
     def stats(self) -> np.ndarray:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from engine.common.errors import UserError, allowed, did_you_mean, show
 from engine.load.baseline import Baseline
@@ -91,7 +91,7 @@ def input_label(key: str, params: Parameters) -> str:
 
 def _quantile_value(dist, u: float) -> float:
     """The input's value at quantile ``u``: its distribution's, or the z of a ledger remainder (a standard normal)."""
-    return float(dist.ppf(np.array([u]))[0]) if dist is not None else float(norm.ppf(u))
+    return float(dist.ppf(np.array([u]))[0]) if dist is not None else float(ndtri(u))
 
 
 def _without(scenario: Scenario, section: str, key: str) -> Scenario:

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 from engine.load.baseline import Baseline
 from engine.common.calendar import MonthGrid, month_of_year, parse_month
@@ -339,6 +338,8 @@ def vacancies(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shock_vac
     season = shape[grid.month_of_year] / shape[as_of_month_index(baseline)]
     trend = vacancy_drift(baseline, pdraws, grid)
     sd = float(pdraws.scalar("labour.vacancy_noise_sd")[0])
+    from scipy.signal import lfilter  # scipy.signal imports scipy.stats (~0.8 s): only when a run needs it
+
     ar = float(pdraws.scalar("labour.vacancy_noise_ar")[0])
     z = pdraws.normals("labour.vacancies", len(grid))
     start = grid.index(baseline.as_of) + 1
@@ -363,6 +364,8 @@ def business_cycle(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> n
     ``c[t] = ar·c[t−1] + sd·ε[t]``; zero before the as-of month and on the central path."""
     sd = float(pdraws.scalar("labour.cycle_sd")[0])
     ar = float(pdraws.scalar("labour.cycle_ar")[0])
+    from scipy.signal import lfilter
+
     eps = pdraws.normals("labour.cycle", len(grid))
     c = np.zeros_like(eps)
     start = grid.index(baseline.as_of) + 1

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from engine.load.baseline import IS_REVENUE, LINES, Baseline, margin_of
 from engine.common.calendar import MonthGrid
@@ -174,7 +174,7 @@ def remainder_multiplier(pdraws: ParamDraws, units: tuple[str, ...]) -> np.ndarr
             u01 = np.clip(pdraws.uniforms(key), 1e-12, 1 - 1e-12)  # finite z
             if not pdraws.pinned(key):  # a pinned draw (sensitivity analysis) is what it is on every path
                 u01[1::2] = 1.0 - u01[0::2][: pdraws.draws // 2]
-            z[:, u, mask] = sd * norm.ppf(u01)[:, None]
+            z[:, u, mask] = sd * ndtri(u01)[:, None]  # scipy.stats.norm.ppf's own function, without its argument handling
     return np.maximum(1.0 + z, 0.0)
 
 

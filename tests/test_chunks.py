@@ -23,9 +23,13 @@ def _same_tables(full, chunked) -> None:
         np.testing.assert_allclose(c["mean"].to_numpy(), a["mean"].to_numpy(), rtol=0, atol=1e-9, err_msg=table)
 
 
-@pytest.mark.parametrize("name", ["baseline", "te24_reform", "refugees"])
-def test_chunked_run_equals_one_run(baseline, name):
-    # 3 001 paths in chunks of 1 000 (the last one a single path, the odd one out of an antithetic pair)
+@pytest.mark.parametrize("name,threaded", [("baseline", False), ("te24_reform", False), ("refugees", False),
+                                          ("baseline", True)])
+def test_chunked_run_equals_one_run(baseline, name, threaded, monkeypatch):
+    # 3 001 paths in chunks of 1 000 (the last one a single path, the odd one out of an antithetic pair);
+    # threaded: the chunks' series spread over two threads, as a 25 000-path chunk's are
+    if threaded:
+        monkeypatch.setattr("engine.results.result.SUMMARISE_THREADED_VALUES", 0)
     sc = engine.load_scenario(f"scenarios/{name}.toml")
     full = engine.simulate(baseline, sc, draws=3001, seed=5)
     chunked = ChunkedResult.collect(simulate_chunks(baseline, sc, 3001, 5, chunk_paths=1000))

@@ -6,7 +6,6 @@ Arguments are positional, in the order of ``engine.model.paths.SCALARS``, ``ARRA
 """
 from __future__ import annotations
 
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +13,7 @@ import numba
 import numpy as np
 from numba import njit
 
+from engine.common.compiled import say_if_compiled
 from engine.model.labour import LONG_TERM_MONTHS, MAX_EXIT
 from engine.model.tmt import FIRST_BILLED
 
@@ -54,11 +54,7 @@ def _compile_once(args) -> None:
     start = time.perf_counter()
     _kernel(0, 0, *args)  # no blocks: only the compilation
     _compiled = True
-    took = time.perf_counter() - start
-    if took > 1.0 and sum(_kernel.stats.cache_misses.values()) > 0:
-        where = getattr(getattr(_kernel, "_cache", None), "cache_path", None)
-        print(f"etp-ennuste: compiled the month kernel in {took:.1f} s (once after install; cached in {where})",
-              file=sys.stderr)
+    say_if_compiled(_kernel, time.perf_counter() - start, "the month kernel")
 
 
 @njit

@@ -400,8 +400,7 @@ class _ChunkStats:
             if first:
                 self._bracket(v, a, b)
             f = self.first
-            flat, offsets = bracket_pass(v, np.ascontiguousarray(f["lo"][:, a:b]), np.ascontiguousarray(f["hi"][:, a:b]),
-                                         f["below"][:, a:b], f["eq_lo"][:, a:b], f["eq_hi"][:, a:b])
+            flat, offsets = bracket_pass(v, a, f["lo"], f["hi"], f["below"], f["eq_lo"], f["eq_hi"])
             for c in np.flatnonzero(np.diff(offsets)):  # lo < value < hi: a few per cent of the paths
                 i, r = divmod(int(c), b - a)
                 f["between"][i][a + r].append(flat[offsets[c]:offsets[c + 1]])
@@ -452,11 +451,21 @@ class _ChunkRows:
                            for b in rows.blocks]
         elif rows.keys != self.keys:
             raise RuntimeError("the chunks of one run made different table rows")
+        varying = []
         for blk, b in zip(self.blocks, rows.blocks):
             if blk[0] == "paths":
-                blk[1].add(b)
+                varying.append((blk[1], b))
             elif blk[2] is not None or not np.array_equal(b[0], blk[1]):  # a share of paths (p_below_budget)
                 blk[2] = (blk[1] * self.n if blk[2] is None else blk[2]) + b[0] * n
+        # each series' statistics on one thread, in chunk order: the same figures whatever the threads
+        # (numpy's copies and sums and the compiled bracket pass release the GIL)
+        threads = SUMMARISE_THREADS if n * sum(b.shape[1] for _, b in varying) >= SUMMARISE_THREADED_VALUES else 1
+        if threads == 1:
+            for stats, b in varying:
+                stats.add(b)
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(lambda pair: pair[0].add(pair[1]), varying))
         self.n += n
 
     def frame(self, key_columns: Sequence[str], drop_zero=None) -> pd.DataFrame:

@@ -33,7 +33,8 @@ async def lifespan(_app):
         ok, why = False, f"{type(exc).__name__}: {exc}"
     took = time.perf_counter() - start
     print(f"ETP-ennuste: page warmed in {took:.1f} s" if ok else
-          f"ETP-ennuste: warming the page failed ({why}) after {took:.1f} s; the first visitor will see why",
+          f"ETP-ennuste: warming the page did not finish ({why}) after {took:.1f} s; serving it, the first visitor "
+          "pays the rest (an error shows on the page)",
           file=sys.stderr, flush=True)
     yield
 

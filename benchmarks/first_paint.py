@@ -1,7 +1,7 @@
 """The app's first paint in headless Chromium: a fresh server, then a second visit.
 
     .venv/bin/python benchmarks/first_paint.py              # the README's launcher, `streamlit run serve.py`
-    .venv/bin/python benchmarks/first_paint.py --page app.py  # `streamlit run app.py`: the engine warmed by the first visitor
+    .venv/bin/python benchmarks/first_paint.py --page app.py  # `streamlit run app.py`: the first visitor warms it
 
 Prints one JSON line.
 
@@ -128,11 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(json.dumps({"page": page, "server_ready_s": round(ready, 3), "fresh_s": round(fresh[0], 3), "fresh_chart_s": round(fresh[1], 3),
-                      "fresh_loaded_s": round(fresh[2], 3), "second_s": round(second[0], 3),
-                      "second_chart_s": round(second[1], 3), "second_loaded_s": round(second[2], 3),
-                      "again_s": round(again[0], 3), "again_chart_s": round(again[1], 3),
-                      "again_loaded_s": round(again[2], 3)}))
+    figures = {"server_ready_s": ready}
+    for name, (kpis, chart, loaded) in (("fresh", fresh), ("second", second), ("again", again)):
+        figures |= {f"{name}_s": kpis, f"{name}_chart_s": chart, f"{name}_loaded_s": loaded}
+    print(json.dumps({"page": page} | {k: round(v, 3) for k, v in figures.items()}))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""ETP-ennuste, the what-if page: ``streamlit run app.py``.
+"""ETP-ennuste, the what-if page: ``streamlit run serve.py`` (warmed before its first visitor;
+``streamlit run app.py`` serves it cold).
 
 A thin layer over the engine's public API (``engine.load_scenario``, ``engine.scenario_from_dict``,
 ``engine.simulate`` and the Result tables). The controls → scenario mapping, the number formats, the

@@ -1,5 +1,5 @@
 """The served app in a real browser: headless Chromium (Debian's chromium and chromium-driver, installed
-by .ci/run) loads `streamlit run app.py`, waits until the KPI cards and a chart have rendered, checks
+by .ci/run) loads the page as the README starts it (`streamlit run serve.py`), waits until the KPI cards and a chart have rendered, checks
 their text and saves a screenshot under the test's tmp dir.
 
 Nothing is downloaded at run time: Selenium gets the driver's path (no Selenium Manager) and Chromium
@@ -37,16 +37,17 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served_app(tmp_path):
-    """`streamlit run app.py` on a free localhost port; yields its URL once /_stcore/health answers."""
+    """`streamlit run serve.py` (the README's launcher: app.py warmed before the first visitor) on a free
+    localhost port; yields its URL once /_stcore/health answers."""
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # serve.py warms the page first (after an install: compiles the kernel)
         while True:
             assert proc.poll() is None, f"streamlit exited: {(tmp_path / 'streamlit.log').read_text()[-2000:]}"
             try:
@@ -55,7 +56,7 @@ def served_app(tmp_path):
                         break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health within 60 s"
+            assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health within 180 s"
             time.sleep(0.3)
         yield url
     finally:

@@ -6,6 +6,7 @@ Arguments are positional, in the order of ``engine.model.paths.SCALARS``, ``ARRA
 """
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,14 +34,16 @@ def run_blocks(paths: int, args: list) -> None:
         list(_pool(threads).map(lambda j: _kernel(cuts[j], cuts[j + 1], *args), range(threads)))
 
 
+_lock = threading.Lock()  # the pools and the compile: the app's warm-up thread and its first page may start runs at once
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
     """One pool per thread count for the process: starting threads for every run cost ~0.2 ms a run."""
-    if threads not in _pools:
-        _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="etp-kernel")
-    return _pools[threads]
+    with _lock:  # two sessions of the app may ask at once: one pool each size
+        if threads not in _pools:
+            _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="etp-kernel")
+        return _pools[threads]
 
 
 _compiled = False
@@ -51,10 +54,13 @@ def _compile_once(args) -> None:
     global _compiled
     if _compiled:
         return
-    start = time.perf_counter()
-    _kernel(0, 0, *args)  # no blocks: only the compilation
-    _compiled = True
-    say_if_compiled(_kernel, time.perf_counter() - start, "the month kernel")
+    with _lock:
+        if _compiled:  # another thread compiled it while this one waited
+            return
+        start = time.perf_counter()
+        _kernel(0, 0, *args)  # no blocks: only the compilation
+        _compiled = True
+        say_if_compiled(_kernel, time.perf_counter() - start, "the month kernel")
 
 
 @njit

@@ -284,3 +284,31 @@ def test_worker_errors_arrive_as_one_line():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "went wrong in the worker" in proc.stderr, proc.stderr
+
+
+def _forked_run(draws: int, seed: int) -> float:
+    import engine
+
+    r = engine.simulate(engine.load_baseline(), engine.load_scenario(BASELINE), draws=draws, seed=seed)
+    return float(r.labour.unemployed[:, -1].mean())
+
+
+def test_a_forked_worker_runs_after_its_parent_ran_on_threads(baseline, baseline_scenario):
+    # the month kernel keeps a thread pool for the process (1 000 paths run on two threads); a batch worker
+    # forked after the parent ran one must not inherit it (its threads are not in the child: the run would
+    # wait forever). The child's Dec-2028 mean unemployed (persons) equals the parent's, seed for seed.
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    import engine
+
+    here = float(engine.simulate(baseline, baseline_scenario, draws=1000, seed=4).labour.unemployed[:, -1].mean())
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+        fut = pool.submit(_forked_run, 1000, 4)
+        try:
+            there = fut.result(timeout=120)
+        except cf.TimeoutError:
+            for proc in list(pool._processes.values()):
+                proc.kill()
+            pytest.fail("the forked worker's run did not finish in 120 s: it waited on its parent's thread pool")
+    assert there == here

@@ -6,6 +6,7 @@ Arguments are positional, in the order of ``engine.model.paths.SCALARS``, ``ARRA
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,18 @@ def run_blocks(paths: int, args: list) -> None:
 
 _lock = threading.Lock()  # the pools and the compile: the app's warm-up thread and its first page may start runs at once
 _pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _after_fork_in_child() -> None:
+    """A forked process (a batch worker) has none of its parent's threads: a pool it inherited would take
+    work and never run it (the run hangs), and a lock held by a parent's thread would never be released."""
+    global _lock
+    _lock = threading.Lock()
+    _pools.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 import socket
 import subprocess
 import sys
@@ -35,12 +36,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served_app(tmp_path):
+@contextmanager
+def serve(tmp_path: Path):
     """`streamlit run serve.py` (the README's launcher: app.py warmed before the first visitor) on a free
-    localhost port; yields its URL once /_stcore/health answers."""
+    localhost port; yields (its URL, its log file) once /_stcore/health answers, and stops it after."""
     port = _free_port()
-    log = (tmp_path / "streamlit.log").open("w")
+    log_path = tmp_path / "streamlit.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -49,7 +51,7 @@ def served_app(tmp_path):
     try:
         deadline = time.monotonic() + 180  # serve.py warms the page first (after an install: compiles the kernel)
         while True:
-            assert proc.poll() is None, f"streamlit exited: {(tmp_path / 'streamlit.log').read_text()[-2000:]}"
+            assert proc.poll() is None, f"streamlit exited: {log_path.read_text()[-2000:]}"
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                     if r.read() == b"ok":
@@ -58,7 +60,7 @@ def served_app(tmp_path):
                 pass
             assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health within 180 s"
             time.sleep(0.3)
-        yield url
+        yield url, log_path
     finally:
         proc.terminate()
         try:
@@ -67,6 +69,12 @@ def served_app(tmp_path):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture
+def served_app(tmp_path):
+    with serve(tmp_path) as (url, _log):
+        yield url
 
 
 @pytest.fixture

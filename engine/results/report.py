@@ -462,6 +462,29 @@ def _layout_heads(c: Content) -> list[str]:
     return [h for h in c.layout.columns if h not in ("scenario", "unit", "line")]
 
 
+def _table_sheet(wb, name: str, title: str, frame: pd.DataFrame, right_from: int, value, formats):
+    """A sheet of ``frame`` under a bold title: bold column heads, right-aligned from column ``right_from``
+    (1-based), a row per frame row with ``value(column index, v)``; ``formats(row)`` gives the number
+    formats of the row's last cells. Returns the sheet."""
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(name)
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=12)
+    ws.append(list(frame.columns))
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        if cell.column >= right_from:
+            cell.alignment = Alignment(horizontal="right")
+    for row in frame.itertuples(index=False):
+        ws.append([value(j, v) for j, v in enumerate(row)])
+        fmts = formats(row)
+        for cell, fmt in zip(ws[ws.max_row][len(row) - len(fmts):], fmts):
+            cell.number_format = fmt
+    _fit_heads(ws, 2)
+    return ws
+
+
 def _fit_heads(ws, row: int) -> None:
     """Each column as wide as its head in ``row`` (at least 10 characters)."""
     for cell in ws[row]:
@@ -538,34 +561,12 @@ def _xlsx(c: Content, images: dict[str, bytes]) -> bytes:
     for col in "CDEFGH":
         ws.column_dimensions[col].width = 13
 
-    ws = wb.create_sheet("TMT")
-    ws.append([tr("tmt", c.lang)])
-    ws["A1"].font = Font(bold=True, size=12)
-    ws.append(list(c.tmt.columns))
-    for cell in ws[2]:
-        cell.font = bold
-        if cell.column > 0:
-            cell.alignment = Alignment(horizontal="right")
-    for row in c.tmt.itertuples(index=False):
-        ws.append([None if pd.isna(v) else (int(v) if j == 0 else float(v)) for j, v in enumerate(row)])
-        for cell in ws[ws.max_row][1:]:
-            cell.number_format = money
-    _fit_heads(ws, 2)
-
-    ws = wb.create_sheet("Työmarkkinat" if fi else "Labour market")
-    ws.append([tr("labour", c.lang)])
-    ws["A1"].font = Font(bold=True, size=12)
-    ws.append(list(c.labour.columns))
-    for cell in ws[2]:
-        cell.font = bold
-        if cell.column > 2:
-            cell.alignment = Alignment(horizontal="right")
-    for row in c.labour.itertuples(index=False):
-        ws.append([v if isinstance(v, str) else (None if pd.isna(v) else float(v)) for v in row])
-        is_pct = row[1] == "%"
-        for cell in ws[ws.max_row][2:]:
-            cell.number_format = pct1 if is_pct else persons
-    _fit_heads(ws, 2)
+    _table_sheet(wb, "TMT", tr("tmt", c.lang), c.tmt, right_from=1,
+                 value=lambda j, v: None if pd.isna(v) else (int(v) if j == 0 else float(v)),
+                 formats=lambda row: [money] * (len(row) - 1))
+    ws = _table_sheet(wb, "Työmarkkinat" if fi else "Labour market", tr("labour", c.lang), c.labour, right_from=3,
+                      value=lambda j, v: v if isinstance(v, str) else (None if pd.isna(v) else float(v)),
+                      formats=lambda row: [pct1 if row[1] == "%" else persons] * (len(row) - 2))
     ws.column_dimensions["A"].width = 38
 
     ws = wb.create_sheet(tr("charts", c.lang))

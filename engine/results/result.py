@@ -85,14 +85,24 @@ def summarise(values: np.ndarray) -> np.ndarray:
     out = np.empty((k, 4))
     rows = max(1, min(k, CHUNK_BYTES // (8 * n)))
     spans = [(a, min(a + rows, k)) for a in range(0, k, rows)]
-    threads = min(SUMMARISE_THREADS, len(spans)) if n * k >= SUMMARISE_THREADED_VALUES else 1
-    parts = [spans[i::threads] for i in range(threads)]
-    if threads == 1:
-        _summarise_spans(x, out, plan, parts[0])
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda p: _summarise_spans(x, out, plan, p), parts))
+    threads = min(_threads_for(n * k), len(spans))
+    _each(lambda part: _summarise_spans(x, out, plan, part), [spans[i::threads] for i in range(threads)])
     return out
+
+
+def _threads_for(values: int) -> int:
+    """Threads for statistics over ``values`` numbers: two from SUMMARISE_THREADED_VALUES on, else one."""
+    return SUMMARISE_THREADS if values >= SUMMARISE_THREADED_VALUES else 1
+
+
+def _each(work, items: list) -> None:
+    """``work(item)`` for every item, one thread per item (one item: in this thread). numpy's copies,
+    sums and partitions and the compiled bracket pass release the GIL."""
+    if len(items) == 1:
+        work(items[0])
+    else:
+        with ThreadPoolExecutor(len(items)) as pool:
+            list(pool.map(work, items))
 
 
 SUMMARISE_THREADS = 2  # the machines this runs on have 2 cores (and the month kernel uses both too)
@@ -458,14 +468,8 @@ class _ChunkRows:
             elif blk[2] is not None or not np.array_equal(b[0], blk[1]):  # a share of paths (p_below_budget)
                 blk[2] = (blk[1] * self.n if blk[2] is None else blk[2]) + b[0] * n
         # each series' statistics on one thread, in chunk order: the same figures whatever the threads
-        # (numpy's copies and sums and the compiled bracket pass release the GIL)
-        threads = SUMMARISE_THREADS if n * sum(b.shape[1] for _, b in varying) >= SUMMARISE_THREADED_VALUES else 1
-        if threads == 1:
-            for stats, b in varying:
-                stats.add(b)
-        else:
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(lambda pair: pair[0].add(pair[1]), varying))
+        threads = _threads_for(n * sum(b.shape[1] for _, b in varying))
+        _each(lambda part: [stats.add(b) for stats, b in part], [varying[i::threads] for i in range(threads)])
         self.n += n
 
     def frame(self, key_columns: Sequence[str], drop_zero=None) -> pd.DataFrame:

@@ -131,11 +131,11 @@ class Distribution:
             return np.asarray(self.frozen().ppf(u), dtype=float)
         core, scale, loc, support = closed
         q = np.asarray(u, dtype=float)
-        if q.ndim and ((q > 0) & (q < 1)).all():
+        inside = (q > 0) & (q < 1)
+        if q.ndim and inside.all():
             return core(q) * scale + loc
         # scipy's rule at the edges and outside: the support's ends at 0 and 1, NaN outside
         out = np.full(q.shape, np.nan)
-        inside = (q > 0) & (q < 1)
         out[inside] = core(q[inside]) * scale + loc
         out[q == 0] = support[0] * scale + loc
         out[q == 1] = support[1] * scale + loc

@@ -338,14 +338,10 @@ def vacancies(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shock_vac
     season = shape[grid.month_of_year] / shape[as_of_month_index(baseline)]
     trend = vacancy_drift(baseline, pdraws, grid)
     sd = float(pdraws.scalar("labour.vacancy_noise_sd")[0])
-    from scipy.signal import lfilter  # scipy.signal imports scipy.stats (~0.8 s): only when a run needs it
-
     ar = float(pdraws.scalar("labour.vacancy_noise_ar")[0])
     z = pdraws.normals("labour.vacancies", len(grid))
     start = grid.index(baseline.as_of) + 1
-    # z[t] = ar·z[t−1] + sd·eps[t] from z = 0 at the as-of month: lfilter runs the recursion along each
-    # path's contiguous row in C (the same products and sums as the plain loop, so the same bits)
-    z[:, start:] = lfilter([sd], [1.0, -ar], z[:, start:], axis=1)
+    z[:, start:] = _ar1(z[:, start:], sd, ar)
     z[:, :start] = 0.0
     z -= loading * cycle
     # the product left to right as before (same bits), in place: one (P, T) array instead of six
@@ -364,13 +360,21 @@ def business_cycle(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> n
     ``c[t] = ar·c[t−1] + sd·ε[t]``; zero before the as-of month and on the central path."""
     sd = float(pdraws.scalar("labour.cycle_sd")[0])
     ar = float(pdraws.scalar("labour.cycle_ar")[0])
-    from scipy.signal import lfilter
-
     eps = pdraws.normals("labour.cycle", len(grid))
     c = np.zeros_like(eps)
     start = grid.index(baseline.as_of) + 1
-    c[:, start:] = lfilter([sd], [1.0, -ar], eps[:, start:], axis=1)
+    c[:, start:] = _ar1(eps[:, start:], sd, ar)
     return c
+
+
+def _ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:
+    """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row from z = 0 before its first month.
+
+    lfilter runs the recursion along each path's contiguous row in C (the same products and sums as the
+    plain loop, so the same bits); scipy.signal imports scipy.stats (~0.8 s), so only when a run needs it."""
+    from scipy.signal import lfilter
+
+    return lfilter([sd], [1.0, -ar], eps, axis=1)
 
 
 def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:

@@ -163,3 +163,21 @@ def test_compiled_loop_same_bits_on_one_thread_or_two(baseline):
     few = run(_inputs(baseline, SCENARIOS / "te24_reform.toml", 100, 11), 100)
     for key in one.__dataclass_fields__:
         assert np.array_equal(getattr(few, key), getattr(one, key)[:100]), key
+
+
+def test_noise_recursion_is_lfilter_bit_for_bit():
+    # the vacancies' and the business cycle's AR(1) noise, compiled, against scipy.signal.lfilter, which
+    # the engine used before (the bundled scenarios' numbers must not move): every bit, signed zeros too,
+    # and a flat (sd = 0) path. A hand case first: z = 0.5·[1, 0.8·1 + 2·0.5 ... ] with sd 0.5, ar 0.8.
+    from scipy.signal import lfilter
+
+    from engine.model.kernel import ar1
+
+    np.testing.assert_allclose(ar1(np.array([[2.0, 1.0, 0.0]]), 0.5, 0.8), [[1.0, 1.3, 1.04]], rtol=0, atol=1e-12)
+    rng = np.random.default_rng(5)
+    eps = rng.standard_normal((3000, 84))
+    eps[:, 10], eps[::3, 11], eps[1::5, 12] = 0.0, -0.0, np.inf
+    for sd, ar in ((0.07, 0.9), (0.3, -0.5), (0.0, 0.95)):
+        want = lfilter([sd], [1.0, -ar], eps, axis=1)
+        got = ar1(eps, sd, ar)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64)), (sd, ar)

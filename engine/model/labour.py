@@ -368,13 +368,11 @@ def business_cycle(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> n
 
 
 def _ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:
-    """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row from z = 0 before its first month.
+    """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row from z = 0 before its first month
+    (compiled: :func:`engine.model.kernel.ar1`)."""
+    from engine.model.kernel import ar1
 
-    lfilter runs the recursion along each path's contiguous row in C (the same products and sums as the
-    plain loop, so the same bits); scipy.signal imports scipy.stats (~0.8 s), so only when a run needs it."""
-    from scipy.signal import lfilter
-
-    return lfilter([sd], [1.0, -ar], eps, axis=1)
+    return ar1(np.ascontiguousarray(eps, dtype=np.float64), float(sd), float(ar))
 
 
 def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.optimize import brentq
 
 from engine.commands.sensitivity import Target
 from engine.common.errors import UserError, allowed, did_you_mean, show
@@ -197,6 +196,8 @@ def goal_seek(baseline: Baseline, make: Callable[[float], Scenario], lo: float, 
     if gaps[i] == 0 or gaps[i + 1] == 0:  # the grid hit the crossing itself
         root = a if gaps[i] == 0 else b
     else:
+        from scipy.optimize import brentq  # ~0.25 s to import: when a goal is sought, not with the engine
+
         root = brentq(gap, a, b, xtol=tol)
         if gap(root) > 0:  # the root's meeting side, within the tolerance
             root = min(root + tol, b) if above else max(root - tol, a)

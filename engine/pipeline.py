@@ -240,7 +240,7 @@ def check_outputs(scenario: Scenario, labour: LabourPaths, ledger) -> None:
             problems.append(("labour", f"the forecast {name} is not a finite number"))
         elif a.min() < -tol:
             problems.append(("labour", f"the forecast {name} falls to {a.min():,.0f} persons; it must stay ≥ 0"))
-    money = (ledger.lines, ledger.tmt_year, ledger.monthly_revenue, ledger.monthly_costs)
+    money = (ledger.lines, ledger.tmt_year, ledger.rate_revenue, ledger.rate_costs, ledger.monthly_tmt)  # the monthly series' parts
     if not all(np.isfinite(a).all() for a in money):
         problems.append(("money", "the forecast money (k€) overflows to inf or NaN"))
     if problems:

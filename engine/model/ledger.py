@@ -28,6 +28,7 @@ All money in k€, costs as positive magnitudes; arrays are (draws, years, units
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.special import ndtri
@@ -69,11 +70,16 @@ class LedgerForecast:
     budget: np.ndarray  # (years, units, lines) k€: the budget year's budget, indexed for later years
     tmt_year: np.ndarray  # (draws, years) k€
     drivers: tuple[Driver, ...]
-    monthly_revenue: np.ndarray  # (draws, months, units) k€ booked in each forecast month
-    monthly_costs: np.ndarray  # (draws, months, units)
+    # Booked k€ per forecast month: the non-TMT rest of each year spread evenly over its remaining months
+    # (no monthly actuals are published), plus the TMT as booked. Kept as one rate per year; the (draws,
+    # months, units) series are built when a table asks for them (monthly_revenue, monthly_costs)
+    rate_revenue: np.ndarray  # (draws, years, units) k€ a forecast month of each year, non-TMT
+    rate_costs: np.ndarray  # (draws, years, units) k€ a forecast month of each year, the TMT left out
+    tmt_unit: int  # index in units of the unit that books the TMT
     monthly_tmt: np.ndarray  # (draws, months) k€ booked
     monthly_tmt_bands: np.ndarray | None  # (draws, months, 3) k€ booked by subsidy-day band
     forecast_months: np.ndarray  # (months,) bool mask of the grid months that are forecast
+    month_years: np.ndarray  # (months,) the grid months' calendar years
 
     def revenue(self) -> np.ndarray:  # (draws, years, units)
         return self.lines[..., IS_REVENUE].sum(-1)
@@ -92,6 +98,30 @@ class LedgerForecast:
 
     def budget_margin(self) -> np.ndarray:  # (years, units) the budget's toimintakate
         return margin_of(self.budget)
+
+    @cached_property
+    def monthly_revenue(self) -> np.ndarray:
+        """(draws, months, units) k€ booked in each grid month (0 up to the as-of month)."""
+        return self._spread(self.rate_revenue)
+
+    @cached_property
+    def monthly_costs(self) -> np.ndarray:
+        """(draws, months, units) k€ booked in each grid month: the non-TMT rate, the TMT as booked."""
+        cost = self._spread(self.rate_costs)
+        cost[:, :, self.tmt_unit] += self.monthly_tmt
+        return cost
+
+    def _spread(self, rate: np.ndarray) -> np.ndarray:
+        """(draws, years, units) a rate per forecast month → (draws, months, units), zeros before the forecast."""
+        out = np.empty((rate.shape[0], len(self.forecast_months), rate.shape[2]))
+        fm = self.forecast_months
+        first = int(np.argmax(fm)) if fm.any() else len(fm)  # the forecast months are the grid's last ones
+        out[:, :first] = 0.0
+        for y, year in enumerate(self.years):
+            months = np.flatnonzero(fm & (self.month_years == year))
+            if len(months):  # a year's forecast months are a run: a slice, no mask copies
+                out[:, months[0]:months[-1] + 1] = rate[:, y, None, :]
+        return out
 
     def monthly_margin(self, months: slice | np.ndarray = slice(None)) -> np.ndarray:
         """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default)."""
@@ -297,12 +327,12 @@ def forecast_ledger(baseline: Baseline, scenario: Scenario, pdraws: ParamDraws, 
                 drivers.append(Driver(FLOOR_DRIVER[0], FLOOR_DRIVER[1], FLOOR_DRIVER[2], unit, int(by),
                                       floor_margin[:, u].copy()))
 
-    monthly_rev, monthly_cost, forecast_mask = _monthly(baseline, grid, years, lines, tmt)
+    rate_revenue, rate_costs = _month_rates(baseline, grid, years, lines, tmt)
     return LedgerForecast(
         years=years, lines=lines, budget=budget, tmt_year=np.broadcast_to(tmt.year, (draws, n_years)),
-        drivers=tuple(drivers), monthly_revenue=monthly_rev, monthly_costs=monthly_cost,
-        monthly_tmt=np.broadcast_to(tmt.booked, (draws, len(grid))), forecast_months=forecast_mask,
-        monthly_tmt_bands=tmt.booked_bands,
+        drivers=tuple(drivers), rate_revenue=rate_revenue, rate_costs=rate_costs, tmt_unit=tmt_u,
+        monthly_tmt=np.broadcast_to(tmt.booked, (draws, len(grid))), monthly_tmt_bands=tmt.booked_bands,
+        forecast_months=grid.months > baseline.as_of, month_years=np.asarray(grid.years),
     )
 
 
@@ -345,34 +375,25 @@ def _negative_line(lines: np.ndarray, years: np.ndarray, scenario: Scenario, sho
                      "a line must stay ≥ 0 k€ (revenue and costs are magnitudes)", file=scenario.file, field=field)
 
 
-def _monthly(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.ndarray, tmt: TmtCost):
-    """Booked k€ per forecast month: the non-TMT rest of each year spread evenly over its remaining
-    months (no monthly actuals are published), plus the TMT as booked."""
-    draws = lines.shape[0]
-    as_of = baseline.as_of
-    forecast = grid.months > as_of
-    n = len(grid)
+def _month_rates(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: np.ndarray, tmt: TmtCost):
+    """(rate_revenue, rate_costs), each (draws, years, units): k€ booked in each forecast month of a year,
+    the non-TMT rest of the year (the budget year's after its actuals) over its remaining months. A year
+    without forecast months (none on the grids made here) keeps 0."""
     units, tmt_u = baseline.units, _tmt_unit(baseline)
-    rev = np.empty((draws, n, len(units)))  # every forecast month is written below
-    cost = np.empty((draws, n, len(units)))
-    rev[:, ~forecast] = 0.0
-    cost[:, ~forecast] = 0.0
+    forecast = grid.months > baseline.as_of
+    rev = np.zeros((lines.shape[0], len(years), len(units)))
+    cost = np.zeros_like(rev)
     actual = np.stack([baseline.ledger[u].actual_ytd for u in units]).astype(float)  # (units, lines)
     for y, year in enumerate(years):
-        in_year = (grid.years == year) & forecast
-        k = in_year.sum()
+        k = ((grid.years == year) & forecast).sum()
         if k == 0:
             continue
         year_lines = lines[:, y].copy()  # (draws, units, lines)
         year_lines[:, tmt_u, TMT_LINE] -= tmt.year[:, y]
-        done = (grid.years == year) & ~forecast
-        if done.any():  # the budget year's January to the as-of month is actual
+        if ((grid.years == year) & ~forecast).any():  # the budget year's January to the as-of month is actual
             act = actual.copy()
             act[tmt_u, TMT_LINE] -= tmt.booked_ytd
             year_lines = year_lines - act[None]
-        months = np.flatnonzero(in_year)  # a year's forecast months are a run: a slice, no mask copies
-        months = slice(months[0], months[-1] + 1)
-        rev[:, months] = (year_lines[..., IS_REVENUE].sum(-1) / k)[:, None, :]
-        cost[:, months] = (year_lines[..., ~IS_REVENUE].sum(-1) / k)[:, None, :]
-    cost[:, :, tmt_u] += tmt.booked
-    return rev, cost, forecast
+        rev[:, y] = year_lines[..., IS_REVENUE].sum(-1) / k
+        cost[:, y] = year_lines[..., ~IS_REVENUE].sum(-1) / k
+    return rev, cost

@@ -95,3 +95,25 @@ def test_summarise_is_numpys_linear_percentile(x, chunk_bytes):
         result.CHUNK_BYTES = old
     np.testing.assert_allclose(got[:, 1:], np.percentile(x, [10, 50, 90], axis=0).T, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(got[:, 0], x.mean(axis=0), rtol=1e-12, atol=1e-6)
+
+
+def test_monthly_bookings_add_up_to_the_year_and_the_margin_is_revenue_minus_costs(baseline):
+    # the ledger keeps one rate per year and spreads it when a table asks: each year's forecast months
+    # sum to the year's forecast less what is booked by the as-of month (the report's actuals in the
+    # budget year), the TMT unit's costs carry the TMT as booked, and the margin built from the rates
+    # (the app's chart, before any series exists) is revenue − costs bit for bit.
+    te24 = engine.load_scenario(SCENARIOS / "te24_reform.toml")
+    r = engine.simulate(baseline, te24, draws=300, seed=4)
+    led, grid = r.ledger, r.grid
+    early = led.monthly_margin()
+    assert np.array_equal(early, led.monthly_revenue - led.monthly_costs)
+    years = np.asarray(grid.years)
+    for y, year in enumerate(led.years):
+        in_year = (years == year) & led.forecast_months
+        booked = baseline.actual_margin_keur("etp") if year == baseline.budget_year else 0.0
+        # the year's margin (k€): its forecast months' margins plus what the report had booked; 1e-6 k€ is rounding
+        np.testing.assert_allclose(early[:, in_year].sum(axis=(1, 2)) + booked, led.margin()[:, y].sum(-1),
+                                   rtol=0, atol=1e-6, err_msg=str(year))
+    assert (led.monthly_revenue[:, ~led.forecast_months] == 0).all()
+    np.testing.assert_array_equal(led.monthly_costs[:, ~led.forecast_months, led.tmt_unit],
+                                  led.monthly_tmt[:, ~led.forecast_months])

@@ -124,8 +124,17 @@ class LedgerForecast:
         return out
 
     def monthly_margin(self, months: slice | np.ndarray = slice(None)) -> np.ndarray:
-        """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default)."""
-        return self.monthly_revenue[:, months] - self.monthly_costs[:, months]
+        """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default): revenue − costs.
+
+        Without the revenue and cost series when no table has built them (the app's margin chart): the
+        rates' difference spread, and the TMT unit's revenue − (costs + TMT) as those series would give it."""
+        if "monthly_revenue" in self.__dict__ and "monthly_costs" in self.__dict__:
+            return self.monthly_revenue[:, months] - self.monthly_costs[:, months]
+        t = self.tmt_unit
+        margin = self._spread(self.rate_revenue - self.rate_costs)
+        margin[:, :, t] = (self._spread(self.rate_revenue[:, :, t:t + 1])[..., 0]
+                           - (self._spread(self.rate_costs[:, :, t:t + 1])[..., 0] + self.monthly_tmt))
+        return margin[:, months]
 
 
 def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:

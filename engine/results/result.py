@@ -145,24 +145,25 @@ class _Rows:
         # a block the same on every path (one row) needs no sort: all four statistics are its value; the
         # others go to summarise together while they are small (one call, not one per block: the app's
         # 1 000 paths), one block at a time when big (no copy of them all)
+        # (a few hundred blocks in a year-end table: no Python work per block beyond listing them)
+        varies = np.repeat([b.shape[0] > 1 for b in self.blocks], [b.shape[1] for b in self.blocks])
+        stats = np.empty((len(self.keys), 4))
         paths = [b for b in self.blocks if b.shape[0] > 1]
         if paths and sum(b.size for b in paths) * 8 <= SUMMARISE_TOGETHER_BYTES:
-            together = iter(summarise(np.concatenate(paths, axis=1)).reshape(-1, 1, 4))
-            per_column = [np.concatenate([next(together) for _ in range(b.shape[1])]) if b.shape[0] > 1 else None
-                          for b in self.blocks]
-        else:
-            per_column = [summarise(b) if b.shape[0] > 1 else None for b in self.blocks]
-        stats = np.concatenate([np.repeat(b.T, 4, axis=1) if s is None else s for b, s in zip(self.blocks, per_column)])
+            stats[varies] = summarise(np.concatenate(paths, axis=1))
+        elif paths:
+            stats[varies] = np.concatenate([summarise(b) for b in paths])
+        if not varies.all():
+            stats[~varies] = np.concatenate([b[0] for b in self.blocks if b.shape[0] == 1])[:, None]
         return _frame(self.keys, key_columns, stats)
 
 
 def _frame(keys: list[tuple], key_columns: Sequence[str], stats: np.ndarray) -> pd.DataFrame:
     """The table: key columns from ``keys`` (a tuple per row), then mean, p10, p50, p90 from ``stats``
     (rows, 4); built in one call (a column added at a time cost the app ~2 ms each)."""
-    frame = pd.DataFrame(keys, columns=list(key_columns))
-    cols = {c: frame[c] for c in key_columns}
+    cols = dict(zip(key_columns, (list(c) for c in zip(*keys)))) if keys else {c: [] for c in key_columns}
     cols.update({c: stats[:, j] for j, c in enumerate(STAT_COLUMNS)})
-    return pd.DataFrame(cols, index=frame.index, copy=False)
+    return pd.DataFrame(cols)
 
 
 YEAR_END_KEYS = ("scenario", "year", "unit", "measure")

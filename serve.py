@@ -9,10 +9,12 @@ start-up, before it answers ``/_stcore/health`` or serves a page: Streamlit's ``
 runs the page once, in this process, in a session of its own (the one Streamlit's script health
 check uses), so the modules stay imported, the kernel loaded and the page's ``st.cache_resource`` /
 ``st.cache_data`` entries (the pack, the scenarios, the control domains, the default runs and their
-tables) filled for every later session.
+tables) filled for every later session. What the warm-up made is then frozen out of the garbage
+collector's full passes (``gc.freeze``).
 """
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -32,6 +34,11 @@ async def lifespan(_app):
     except Exception as exc:  # noqa: BLE001  a Streamlit internal: if it changes, serve cold rather than not at all
         ok, why = False, f"{type(exc).__name__}: {exc}"
     took = time.perf_counter() - start
+    # What the warm-up made lives as long as the server (modules, the pack, the kernel, cached runs): out
+    # of the collector's full passes, which otherwise scan it all every ~10 reruns (~130 ms a pass: the
+    # slowest reruns of a session, measured through AppTest)
+    gc.collect()
+    gc.freeze()
     print(f"ETP-ennuste: page warmed in {took:.1f} s" if ok else
           f"ETP-ennuste: warming the page did not finish ({why}) after {took:.1f} s; serving it, the first visitor "
           "pays the rest (an error shows on the page)",

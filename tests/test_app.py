@@ -544,3 +544,22 @@ def test_accuracy_tab_shows_past_forecasts_against_the_actuals(monkeypatch):
             assert len(at.get("vega_lite_chart")) == 1
     finally:
         accuracy._run.clear()
+
+
+def test_the_page_needs_no_magic():
+    # .streamlit/config.toml turns Streamlit's "magic" off (a bare value on its own line written to the
+    # page): rewriting the script cost ~20 ms of every AppTest rerun. Off is right only while the page
+    # writes with explicit st.* calls: no statement of app.py or serve.py may be a bare value, a docstring aside.
+    import ast
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["magicEnabled"] is False
+    for name in ("app.py", "serve.py"):
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0]) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        bare = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Expr) and id(n) not in docstrings
+                and not isinstance(n.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))]
+        assert not bare, f"{name}: bare values at lines {bare} would need Streamlit's magic; write them with st.write"

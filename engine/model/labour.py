@@ -407,11 +407,18 @@ def level_error(pdraws: ParamDraws, grid: MonthGrid, t0: int) -> np.ndarray:
     spells a month moves slowly, so their spread a few months ahead is ±1–3 % while the calibrated model's
     forecasts err by 5–20 % (ennuste backtest). This term is that error: a calibration's misfit of the
     level and season, and a first-year outlook that may be wrong, sized on the back-test's errors."""
-    h = np.arange(1, len(grid) - t0 + 1)
+    horizon = len(grid) - t0
     if pdraws.central:
-        return np.ones((1, len(h)))
+        return np.ones((1, horizon))
+    f = _level_error_until_held(pdraws, horizon)
+    return np.concatenate([f, np.repeat(f[:, -1:], horizon - f.shape[1], axis=1)], axis=1)
+
+
+def _level_error_until_held(pdraws: ParamDraws, horizon: int) -> np.ndarray:
+    """(P, k) :func:`level_error` at h = 1 … k, k = min(horizon, len(labour.level_error_sd)): from h = k on
+    σ(h) is held, so the factor is column k's (one exp per path, not one per path and month)."""
     sd = pdraws.series("labour.level_error_sd")
-    sigma = sd[np.minimum(h, len(sd)) - 1][None]
+    sigma = sd[:min(horizon, len(sd))][None]
     z = pdraws.normals("labour.level_error", 1)
     return np.exp(sigma * z - 0.5 * sigma * sigma)
 
@@ -424,9 +431,11 @@ def apply_level_error(arr, pdraws: ParamDraws, grid: MonthGrid, t0: int) -> None
     scaled: the back-test measures no TMT error (no monthly TMT history)."""
     if pdraws.central:
         return  # the central path's factor is 1
-    f = level_error(pdraws, grid, t0)
+    f = _level_error_until_held(pdraws, len(grid) - t0)
+    k = t0 + f.shape[1]
     for a in (arr.unemployed, arr.long_term, arr.services, arr.exits_to_work):
-        a[:, t0:] *= f
+        a[:, t0:k] *= f
+        a[:, k:] *= f[:, -1:]
 
 
 def stitch_history(arr, hist: History, t0: int) -> None:

@@ -28,7 +28,7 @@ STAGES = [
     (1, "shocks (compile_shocks)", [("engine/model/shocks.py", "compile_shocks")]),
     (1, "inputs.prepare", [("engine/model/inputs.py", "prepare")]),
     (2, "history + first half-year", [("engine/model/labour.py", "run_history"), ("engine/model/inputs.py", "first_half")]),
-    (2, "vacancies (AR(1) noise by lfilter, product in place)", [("engine/model/labour.py", "vacancies")]),
+    (2, "vacancies (AR(1) noise compiled, product in place)", [("engine/model/labour.py", "vacancies")]),
     (1, "month loop (paths.run: the compiled kernel)", [("engine/model/paths.py", "run")]),
     (1, "ledger (forecast_ledger)", [("engine/model/ledger.py", "forecast_ledger")]),
     (1, "rest of simulate (TMT booking, stacking, copies)", None),

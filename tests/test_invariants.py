@@ -117,3 +117,27 @@ def test_monthly_bookings_add_up_to_the_year_and_the_margin_is_revenue_minus_cos
     assert (led.monthly_revenue[:, ~led.forecast_months] == 0).all()
     np.testing.assert_array_equal(led.monthly_costs[:, ~led.forecast_months, led.tmt_unit],
                                   led.monthly_tmt[:, ~led.forecast_months])
+
+
+def test_year_to_date_is_the_cumulative_sum_bit_for_bit():
+    # margin_ytd's compiled running sums against numpy's cumsum per year (what the table used before):
+    # the same numbers bit for bit, for 2 units (the bundled pack), 3 and 5, years restarting from zero
+    # and the budget year's booked start added. A hand case first: 2 units, one year of 3 months from 10 k€
+    # booked: unit 0 1, 1+2, 1+2+3 → 11, 13, 16.
+    from engine.results.cumulative import year_to_date
+
+    m = np.array([[[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]])
+    got = year_to_date(m, [0], [3], [[10.0, 0.0, 10.0]])
+    np.testing.assert_allclose(got[0, :, 0], [11.0, 13.0, 16.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got[0, :, 2], [16.0, 23.0, 31.0], rtol=0, atol=1e-12)  # etp: 10 + 6, + 7, + 8
+    rng = np.random.default_rng(8)
+    first, end = [0, 6, 18, 30], [6, 18, 30, 40]
+    for units in (2, 3, 5):
+        m = rng.normal(0.0, 900.0, (257, 40, units)) * rng.uniform(0.5, 2.0, (1, 40, 1))
+        start = rng.normal(-20000.0, 500.0, (4, units + 1)) * np.array([1.0, 0.0, 0.0, 0.0])[:, None]
+        got = year_to_date(m, first, end, start)
+        for u in range(units + 1):
+            series = m.sum(-1) if u == units else m[:, :, u]
+            for j, (a, b) in enumerate(zip(first, end)):
+                want = np.cumsum(series[:, a:b], axis=1) + start[j, u]
+                assert np.array_equal(got[:, a:b, u], want), (units, u, j)

@@ -321,17 +321,15 @@ class Result:
         later years from zero in January. Its percentiles need the paths (percentiles do not add up).
         ``margin`` is ``ledger.monthly_margin(months)``, (draws, months, units) k€, which the caller has.
         """
+        from engine.results.cumulative import year_to_date  # numba: loaded with the first run's kernel anyway
+
         years = np.asarray(self.grid.years)[months]
+        runs = [np.flatnonzero(years == y) for y in np.unique(years)]  # a year's months are a run
+        start = [[self.baseline.actual_margin_keur(u) if years[r[0]] == self.baseline.budget_year else 0.0
+                  for u in self.finance_units] for r in runs]
+        cum = year_to_date(margin, [r[0] for r in runs], [r[-1] + 1 for r in runs], start)
         for u, unit in enumerate(self.finance_units):
-            m = margin.sum(-1) if unit == "etp" else margin[:, :, u]
-            cum = np.empty(m.shape)
-            for y in np.unique(years):
-                sel = np.flatnonzero(years == y)
-                sel = slice(sel[0], sel[-1] + 1)  # a year's months are a run: slices, no mask copies
-                start = self.baseline.actual_margin_keur(unit) if y == self.baseline.budget_year else 0.0
-                np.cumsum(m[:, sel], axis=1, out=cum[:, sel])
-                cum[:, sel] += start
-            rows.add([(self.scenario.id, m_, unit, "margin_ytd_keur") for m_ in labels], cum)
+            rows.add([(self.scenario.id, m_, unit, "margin_ytd_keur") for m_ in labels], cum[:, :, u])
 
     def deviations(self) -> pd.DataFrame:
         """Year-end margin minus budget per unit, split into named drivers and the unexplained rest."""

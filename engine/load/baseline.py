@@ -26,9 +26,32 @@ LINES = REVENUE_LINES + COST_LINES
 IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])  # (lines,) bool: revenue lines, the rest costs
 
 
+def revenue_of(lines: np.ndarray) -> np.ndarray:
+    """Revenue, k€: (…, lines) → (…), the revenue lines added in their order."""
+    return _added(lines, _REVENUE_AT)
+
+
+def costs_of(lines: np.ndarray) -> np.ndarray:
+    """Costs, k€: (…, lines) → (…), the cost lines added in their order."""
+    return _added(lines, _COSTS_AT)
+
+
 def margin_of(lines: np.ndarray) -> np.ndarray:
     """Toimintakate (margin), revenue − costs, k€: (…, lines) → (…). The one place it is computed."""
-    return lines[..., IS_REVENUE].sum(-1) - lines[..., ~IS_REVENUE].sum(-1)
+    return revenue_of(lines) - costs_of(lines)
+
+
+_REVENUE_AT, _COSTS_AT = np.flatnonzero(IS_REVENUE), np.flatnonzero(~IS_REVENUE)
+
+
+def _added(lines: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """lines[..., at[0]] + lines[..., at[1]] + …, left to right: the numbers ``lines[..., at].sum(-1)``
+    gives (numpy adds fewer than 8 numbers in order; tests/test_invariants), without its cost of a loop
+    per row on a short last axis (~11 ns a value; a (P, years, units) column costs ~1)."""
+    out = np.add(lines[..., at[0]], lines[..., at[1]]) if len(at) > 1 else lines[..., at[0]].copy()
+    for i in at[2:]:
+        out += lines[..., i]
+    return out
 LINE_NAMES = {
     "sales": ("Myyntituotot", "Sales"),
     "grants_received": ("Tuet ja avustukset", "Grants received"),

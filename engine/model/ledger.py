@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtri
 
-from engine.load.baseline import IS_REVENUE, LINES, Baseline, margin_of
+from engine.load.baseline import IS_REVENUE, LINES, Baseline, costs_of, margin_of, revenue_of
 from engine.common.calendar import MonthGrid
 from engine.common.errors import UserError
 from engine.load.parameters import ParamDraws, Parameters
@@ -82,19 +82,19 @@ class LedgerForecast:
     month_years: np.ndarray  # (months,) the grid months' calendar years
 
     def revenue(self) -> np.ndarray:  # (draws, years, units)
-        return self.lines[..., IS_REVENUE].sum(-1)
+        return revenue_of(self.lines)
 
     def costs(self) -> np.ndarray:
-        return self.lines[..., ~IS_REVENUE].sum(-1)
+        return costs_of(self.lines)
 
     def margin(self) -> np.ndarray:  # (draws, years, units) toimintakate, revenue − costs
         return margin_of(self.lines)
 
     def budget_revenue(self) -> np.ndarray:  # (years, units)
-        return self.budget[..., IS_REVENUE].sum(-1)
+        return revenue_of(self.budget)
 
     def budget_costs(self) -> np.ndarray:  # (years, units)
-        return self.budget[..., ~IS_REVENUE].sum(-1)
+        return costs_of(self.budget)
 
     def budget_margin(self) -> np.ndarray:  # (years, units) the budget's toimintakate
         return margin_of(self.budget)
@@ -403,6 +403,6 @@ def _month_rates(baseline: Baseline, grid: MonthGrid, years: np.ndarray, lines: 
             act = actual.copy()
             act[tmt_u, TMT_LINE] -= tmt.booked_ytd
             year_lines = year_lines - act[None]
-        rev[:, y] = year_lines[..., IS_REVENUE].sum(-1) / k
-        cost[:, y] = year_lines[..., ~IS_REVENUE].sum(-1) / k
+        rev[:, y] = revenue_of(year_lines) / k
+        cost[:, y] = costs_of(year_lines) / k
     return rev, cost

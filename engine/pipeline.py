@@ -10,7 +10,7 @@ from engine.model import tmt
 from engine.load.baseline import Baseline
 from engine.common.calendar import MonthGrid, parse_month
 from engine.common.errors import UserError
-from engine.common import hugepages
+from engine.common import memory
 from engine.model.inputs import prepare
 from engine.model.labour import LONG_TERM_MONTHS, LabourPaths, apply_level_error, stitch_history
 from engine.model.calibration_cache import parameters_for
@@ -23,7 +23,7 @@ from engine.model.shocks import compile_shocks
 
 MAX_DRAWS = 1_000_000
 
-hugepages.switch_off()  # a run's fresh (P, T) arrays: see engine.common.hugepages
+memory.configure()  # a run's fresh (P, T) arrays: see engine.common.memory
 
 # Peak resident memory of one run, tables included: BASE + PER_PATH_MONTH × paths held at once × grid
 # months, and for a run in chunks (more than CHUNK_PATHS paths, which are then held at once) also

@@ -1,0 +1,66 @@
+"""How the engine's process asks for memory: a run's arrays are fresh memory, and on the 2-core CI machine
+(a VM) every first touch of a page is a fault that costs 2.5–15 µs. Two settings, made when
+:mod:`engine.pipeline` is imported; the user's environment wins over each.
+
+**numpy's transparent huge pages, off.** numpy asks Linux for transparent huge pages
+(``madvise(MADV_HUGEPAGE)``) for every array of 4 MB or more. A run's (paths, months) arrays are written
+once, and here a huge page's first touch costs far more than the 512 small pages it replaces (no
+compaction stalls: ``compact_stall`` stayed 0 in /proc/vmstat; the time is the faults themselves).
+Measured 2026-11-29, ``simulate`` of 100 000 paths in one chunk, the first run in a fresh process:
+8.7 / 8.9 s with huge pages (6.0 s of it system time) against 4.8 / 5.5 s without (2.6–3.0 s system)
+on a quiet machine. A second run in the same process, whose memory is already mapped, takes the same
+time either way. ``NUMPY_MADVISE_HUGEPAGE`` (numpy's own switch) set in the environment wins.
+
+**Freed memory kept for the next run (glibc).** glibc's malloc serves blocks from 128 kB up with their
+own ``mmap`` until a freed one raises that threshold, and gives the top of its heap back to the system
+whenever more than twice the threshold is free: so the tables' and a small run's few-MB arrays were
+faulted in afresh on every run (3 300 faults in each of the app's reruns). Fixing the thresholds at
+32 MB (glibc's own ceiling for the moving one) and the trim at 64 MB keeps that memory in the heap:
+1 000 paths, monthly table 44–51 → 22–27 ms; app rerun after a slider change (AppTest, median of 30)
+138–139 → 126–129 ms, faults 3 300 → 2 150; 100 000-path peak RSS 839 → 850 MB (benchmarks/README.md).
+``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or a ``glibc.malloc`` tunable in ``GLIBC_TUNABLES``
+set in the environment wins; on a C library without ``mallopt`` nothing changes.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+
+import numpy as np
+
+MMAP_THRESHOLD_BYTES = 32 * 2**20
+TRIM_THRESHOLD_BYTES = 64 * 2**20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
+
+
+def configure() -> None:
+    """Both settings, each unless the environment has its own."""
+    no_huge_pages()
+    keep_freed_heap()
+
+
+def no_huge_pages() -> bool:
+    """Stop numpy from asking for huge pages unless the user's environment says otherwise; True if off."""
+    if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
+        return os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
+    setter = getattr(getattr(np, "_core", None), "multiarray", None)
+    setter = getattr(setter, "_set_madvise_hugepage", None)  # what numpy's own import calls with the variable
+    if setter is None:
+        return False
+    setter(False)
+    return True
+
+
+def keep_freed_heap() -> bool:
+    """Fix glibc's mmap and trim thresholds (see the module's doc) unless the environment sets malloc's
+    own; True if set."""
+    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ \
+            or "MALLOC_TRIM_THRESHOLD_" in os.environ or "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (or no mallopt): the C library's own policy stays
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))

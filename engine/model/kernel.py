@@ -15,6 +15,7 @@ import numba
 import numpy as np
 from numba import njit
 
+from engine.common import compiled
 from engine.common.compiled import say_if_compiled
 from engine.model.labour import LONG_TERM_MONTHS, MAX_EXIT
 from engine.model.tmt import FIRST_BILLED
@@ -76,9 +77,6 @@ def _compile_once(args) -> None:
         say_if_compiled(_kernel, time.perf_counter() - start, "the month kernel")
 
 
-_ar1_checked = False
-
-
 def ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:
     """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row of ``eps`` (C-contiguous float64), z = 0
     before the first month: the noise of the vacancies and the business cycle.
@@ -86,13 +84,7 @@ def ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:
     The same operations in the same order as ``scipy.signal.lfilter([sd], [1, −ar], eps, axis=1)`` (its
     direct form II: ``y = z + sd·x``, then ``z = 0·x − y·(−ar)``), so the same bits, signed zeros
     included; scipy.signal took 1.1 s to import (scipy.stats with it) in every process that ran."""
-    global _ar1_checked
-    start = time.perf_counter()
-    out = _ar1(eps, sd, ar, np.empty_like(eps))
-    if not _ar1_checked:
-        _ar1_checked = True
-        say_if_compiled(_ar1, time.perf_counter() - start, "the noise recursion")
-    return out
+    return compiled.call(_ar1, "the noise recursion", eps, sd, ar, np.empty_like(eps))
 
 
 @njit(cache=True, nogil=True)

@@ -7,14 +7,10 @@ run at 100 000 paths; this loop is ~1 ns a value and does the same additions in 
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from numba import njit
 
-from engine.common.compiled import say_if_compiled
-
-_checked = False
+from engine.common import compiled
 
 
 def year_to_date(margin: np.ndarray, first: np.ndarray, end: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -25,14 +21,9 @@ def year_to_date(margin: np.ndarray, first: np.ndarray, end: np.ndarray, start: 
     ``start[j, u]`` added (what was booked before the first month: the budget year's actuals).
     The same numbers as ``np.cumsum(m[:, first:end], axis=1) + start`` per unit, with etp's ``m`` being
     ``margin.sum(-1)``: the units added in their order, as numpy's sum does for fewer than 8 (tested)."""
-    global _checked
-    t = time.perf_counter()
-    out = _year_to_date(np.ascontiguousarray(margin, dtype=np.float64), np.asarray(first, np.int64),
-                        np.asarray(end, np.int64), np.ascontiguousarray(start, dtype=np.float64))
-    if not _checked:
-        _checked = True
-        say_if_compiled(_year_to_date, time.perf_counter() - t, "the year-to-date sums")
-    return out
+    return compiled.call(_year_to_date, "the year-to-date sums", np.ascontiguousarray(margin, dtype=np.float64),
+                         np.asarray(first, np.int64), np.asarray(end, np.int64),
+                         np.ascontiguousarray(start, dtype=np.float64))
 
 
 @njit(cache=True, nogil=True)

@@ -8,14 +8,10 @@ every series and percentile to pick the few values inside (about 2 100 series ×
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from numba import njit
 
-from engine.common.compiled import say_if_compiled
-
-_checked = False
+from engine.common import compiled
 
 
 def bracket_pass(v: np.ndarray, a: int, lo: np.ndarray, hi: np.ndarray, below: np.ndarray, eq_lo: np.ndarray,
@@ -28,13 +24,7 @@ def bracket_pass(v: np.ndarray, a: int, lo: np.ndarray, hi: np.ndarray, below: n
     to lo). Returns ``(flat, offsets)``: the values strictly inside bracket (i, a + r), in path order, are
     ``flat[offsets[i·rows + r] : offsets[i·rows + r + 1]]``. NaN is in no bracket (as numpy's comparisons).
     Every array C-contiguous (one compiled signature)."""
-    global _checked
-    start = time.perf_counter()
-    out = _bracket_pass(v, a, lo, hi, below, eq_lo, eq_hi)
-    if not _checked:
-        _checked = True
-        say_if_compiled(_bracket_pass, time.perf_counter() - start, "the chunked percentiles' selection")
-    return out
+    return compiled.call(_bracket_pass, "the chunked percentiles' selection", v, a, lo, hi, below, eq_lo, eq_hi)
 
 
 @njit(cache=True, nogil=True)

@@ -52,6 +52,8 @@ def _added(lines: np.ndarray, at: np.ndarray) -> np.ndarray:
     for i in at[2:]:
         out += lines[..., i]
     return out
+
+
 LINE_NAMES = {
     "sales": ("Myyntituotot", "Sales"),
     "grants_received": ("Tuet ja avustukset", "Grants received"),

@@ -150,6 +150,11 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
     CARRY = B0 + 18  # the previous bucket's ageing flow (the month's inflow for bucket 0)
     AGL, SCRATCH = B0 + 19, B0 + 20  # the flow reaching 12 months unemployed; a row for writes not needed
     x = np.empty((B0 + 21, W))
+    one_band = np.full(K, -1, np.int64)  # the band holding all of bucket k's days (weight 1, the others 0), or −1
+    for k in range(K):
+        for b in range(3):
+            if bands_R[k, b] == 1.0 and bands_R[k, 0] + bands_R[k, 1] + bands_R[k, 2] == 1.0:
+                one_band[k] = b
     lane = np.empty(W, np.int64)  # path of each lane; a short last block repeats the last path
     for w in range(W):
         lane[w] = min(blk * W + w, P - 1)
@@ -181,8 +186,21 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
             x[PP, w] = amount_eur[lane[w] if amount_eur.shape[0] > 1 else 0, t] * weekdays[t] / 1000.0
             x[B0, w] = x[B0 + 1, w] = x[B0 + 2, w] = x[BILLED, w] = 0.0
         for k in range(K):
-            w0, w1, w2 = share_R[t, k] * bands_R[k, 0], share_R[t, k] * bands_R[k, 1], share_R[t, k] * bands_R[k, 2]
             bk = billed_R[t, k]
+            if one_band[k] >= 0:  # all the bucket's days in one band: the other bands would add exact zeros
+                row, wk = B0 + one_band[k], share_R[t, k] * bands_R[k, one_band[k]]
+                if services_billed[t]:
+                    for w in range(W):
+                        people = x[R_ + k, w] + x[RS_ + k, w]
+                        x[row, w] += people * wk
+                        x[BILLED, w] += people * bk
+                else:
+                    for w in range(W):
+                        people = x[R_ + k, w]
+                        x[row, w] += people * wk
+                        x[BILLED, w] += people * bk
+                continue
+            w0, w1, w2 = share_R[t, k] * bands_R[k, 0], share_R[t, k] * bands_R[k, 1], share_R[t, k] * bands_R[k, 2]
             if services_billed[t]:
                 for w in range(W):
                     people = x[R_ + k, w] + x[RS_ + k, w]

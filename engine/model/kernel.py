@@ -148,7 +148,7 @@ def _block(blk, t0, alpha, kappa, r, e_s, inflow_ratio, te24_extra_eur,
     F, FD, PERPSI, FLONG, SV, EXITS = B0 + 10, B0 + 11, B0 + 12, B0 + 13, B0 + 14, B0 + 15
     RPP, RPILOT = B0 + 16, B0 + 17
     CARRY = B0 + 18  # the previous bucket's ageing flow (the month's inflow for bucket 0)
-    AGL, SCRATCH = B0 + 19, B0 + 20  # the flow reaching 12 months unemployed; a row for writes not needed
+    AGL, SCRATCH = B0 + 19, B0 + 20  # the flow reaching 12 months unemployed; TE24's share-weighted head count
     x = np.empty((B0 + 21, W))
     one_band = np.full(K, -1, np.int64)  # the band holding all of bucket k's days (weight 1, the others 0), or −1
     for k in range(K):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -16,7 +15,6 @@ import numpy as np
 from numba import njit
 
 from engine.common import compiled
-from engine.common.compiled import say_if_compiled
 from engine.model.labour import LONG_TERM_MONTHS, MAX_EXIT
 from engine.model.tmt import FIRST_BILLED
 
@@ -71,10 +69,8 @@ def _compile_once(args) -> None:
     with _lock:
         if _compiled:  # another thread compiled it while this one waited
             return
-        start = time.perf_counter()
-        _kernel(0, 0, *args)  # no blocks: only the compilation
+        compiled.call(_kernel, "the month kernel", 0, 0, *args)  # no blocks: only the compilation
         _compiled = True
-        say_if_compiled(_kernel, time.perf_counter() - start, "the month kernel")
 
 
 def ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:

@@ -30,9 +30,10 @@ def year_to_date(margin: np.ndarray, first: np.ndarray, end: np.ndarray, start: 
 def _year_to_date(margin, first, end, start):
     draws, months, units = margin.shape
     out = np.empty((draws, months, units + 1))
+    run = np.empty(units + 1)
     for p in range(draws):
         for j in range(first.shape[0]):
-            run = np.zeros(units + 1)
+            run[:] = 0.0
             for t in range(first[j], end[j]):
                 etp = margin[p, t, 0]
                 for u in range(1, units):

@@ -100,13 +100,16 @@ def test_summarise_is_numpys_linear_percentile(x, chunk_bytes):
 def test_monthly_bookings_add_up_to_the_year_and_the_margin_is_revenue_minus_costs(baseline):
     # the ledger keeps one rate per year and spreads it when a table asks: each year's forecast months
     # sum to the year's forecast less what is booked by the as-of month (the report's actuals in the
-    # budget year), the TMT unit's costs carry the TMT as booked, and the margin built from the rates
-    # (the app's chart, before any series exists) is revenue − costs bit for bit.
+    # budget year), the TMT unit's costs carry the TMT as booked, the margin built from the rates is
+    # revenue − costs bit for bit, and a side the ledger calls spread repeats its year's rate exactly.
     te24 = engine.load_scenario(SCENARIOS / "te24_reform.toml")
     r = engine.simulate(baseline, te24, draws=300, seed=4)
     led, grid = r.ledger, r.grid
     early = led.monthly_margin()
-    assert np.array_equal(early, led.monthly_revenue - led.monthly_costs)
+    units = range(len(baseline.units))
+    revenue = np.stack([led.monthly_revenue_of(u) for u in units], axis=-1)
+    costs = np.stack([led.monthly_costs_of(u) for u in units], axis=-1)
+    assert np.array_equal(early, revenue - costs)
     years = np.asarray(grid.years)
     for y, year in enumerate(led.years):
         in_year = (years == year) & led.forecast_months
@@ -114,9 +117,15 @@ def test_monthly_bookings_add_up_to_the_year_and_the_margin_is_revenue_minus_cos
         # the year's margin (k€): its forecast months' margins plus what the report had booked; 1e-6 k€ is rounding
         np.testing.assert_allclose(early[:, in_year].sum(axis=(1, 2)) + booked, led.margin()[:, y].sum(-1),
                                    rtol=0, atol=1e-6, err_msg=str(year))
-    assert (led.monthly_revenue[:, ~led.forecast_months] == 0).all()
-    np.testing.assert_array_equal(led.monthly_costs[:, ~led.forecast_months, led.tmt_unit],
-                                  led.monthly_tmt[:, ~led.forecast_months])
+    assert (revenue[:, ~led.forecast_months] == 0).all()
+    np.testing.assert_array_equal(costs[:, ~led.forecast_months, led.tmt_unit], led.monthly_tmt[:, ~led.forecast_months])
+    # a spread side's months repeat its year's rate (what the monthly table summarises once a year)
+    for side, series in (("revenue", revenue), ("costs", costs), ("margin", early)):
+        for u in units:
+            if led.is_spread(u, side):
+                cols = np.searchsorted(led.years, led.month_years[led.forecast_months])
+                assert np.array_equal(series[:, led.forecast_months, u], led.year_rates(side)[:, cols, u]), (side, u)
+    assert not led.is_spread(led.tmt_unit, "costs") and not led.is_spread(led.tmt_unit, "margin")
 
 
 def test_year_to_date_is_the_cumulative_sum_bit_for_bit():

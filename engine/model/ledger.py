@@ -28,7 +28,6 @@ All money in k€, costs as positive magnitudes; arrays are (draws, years, units
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from scipy.special import ndtri
@@ -71,8 +70,8 @@ class LedgerForecast:
     tmt_year: np.ndarray  # (draws, years) k€
     drivers: tuple[Driver, ...]
     # Booked k€ per forecast month: the non-TMT rest of each year spread evenly over its remaining months
-    # (no monthly actuals are published), plus the TMT as booked. Kept as one rate per year; the (draws,
-    # months, units) series are built when a table asks for them (monthly_revenue, monthly_costs)
+    # (no monthly actuals are published), plus the TMT as booked. Kept as one rate per year; a unit's
+    # (draws, months) series is built when a table asks for it (monthly_revenue_of, monthly_costs_of)
     rate_revenue: np.ndarray  # (draws, years, units) k€ a forecast month of each year, non-TMT
     rate_costs: np.ndarray  # (draws, years, units) k€ a forecast month of each year, the TMT left out
     tmt_unit: int  # index in units of the unit that books the TMT
@@ -99,42 +98,51 @@ class LedgerForecast:
     def budget_margin(self) -> np.ndarray:  # (years, units) the budget's toimintakate
         return margin_of(self.budget)
 
-    @cached_property
-    def monthly_revenue(self) -> np.ndarray:
-        """(draws, months, units) k€ booked in each grid month (0 up to the as-of month)."""
-        return self._spread(self.rate_revenue)
+    def monthly_revenue_of(self, unit: int) -> np.ndarray:
+        """(draws, months) k€ of revenue booked by unit index ``unit`` in each grid month (0 up to the as-of month)."""
+        return self._spread(self.rate_revenue[:, :, unit])
 
-    @cached_property
-    def monthly_costs(self) -> np.ndarray:
-        """(draws, months, units) k€ booked in each grid month: the non-TMT rate, the TMT as booked."""
-        cost = self._spread(self.rate_costs)
-        cost[:, :, self.tmt_unit] += self.monthly_tmt
+    def monthly_costs_of(self, unit: int) -> np.ndarray:
+        """(draws, months) k€ of costs booked by unit index ``unit`` in each grid month: the non-TMT rate, and
+        on the TMT unit the TMT as booked."""
+        cost = self._spread(self.rate_costs[:, :, unit])
+        if unit == self.tmt_unit:
+            cost += self.monthly_tmt
         return cost
 
+    def monthly_margin(self, months: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default): revenue − costs,
+        bit for bit ``monthly_revenue_of(u) − monthly_costs_of(u)`` (the rates' difference spread, and the TMT
+        unit's revenue − (costs + TMT))."""
+        t = self.tmt_unit
+        margin = self._spread(self.rate_revenue - self.rate_costs)
+        margin[:, :, t] = self.monthly_revenue_of(t) - self.monthly_costs_of(t)
+        return margin[:, months]
+
+    def is_spread(self, unit: int, side: str) -> bool:
+        """True if ``side`` ('revenue', 'costs' or 'margin') of unit index ``unit`` is one rate per year spread
+        over its forecast months (every side but the TMT unit's costs and margin, which carry the TMT as booked):
+        its monthly series repeat :meth:`year_rates`' values."""
+        return side == "revenue" or unit != self.tmt_unit
+
+    def year_rates(self, side: str) -> np.ndarray:
+        """(draws, years, units) k€ a forecast month of each year for ``side`` ('revenue', 'costs' — the TMT
+        left out — or 'margin'): the values a spread series repeats (see :meth:`is_spread`)."""
+        if side == "margin":
+            return self.rate_revenue - self.rate_costs
+        return self.rate_revenue if side == "revenue" else self.rate_costs
+
     def _spread(self, rate: np.ndarray) -> np.ndarray:
-        """(draws, years, units) a rate per forecast month → (draws, months, units), zeros before the forecast."""
-        out = np.empty((rate.shape[0], len(self.forecast_months), rate.shape[2]))
+        """(draws, years[, units]) a rate per forecast month → (draws, months[, units]), zeros before the forecast."""
+        out = np.empty((rate.shape[0], len(self.forecast_months)) + rate.shape[2:])
         fm = self.forecast_months
         first = int(np.argmax(fm)) if fm.any() else len(fm)  # the forecast months are the grid's last ones
         out[:, :first] = 0.0
         for y, year in enumerate(self.years):
             months = np.flatnonzero(fm & (self.month_years == year))
             if len(months):  # a year's forecast months are a run: a slice, no mask copies
-                out[:, months[0]:months[-1] + 1] = rate[:, y, None, :]
+                out[:, months[0]:months[-1] + 1] = rate[:, y, None]
         return out
-
-    def monthly_margin(self, months: slice | np.ndarray = slice(None)) -> np.ndarray:
-        """(draws, months, units) k€ booked in each of the grid's ``months`` (all by default): revenue − costs.
-
-        Without the revenue and cost series when no table has built them (the app's margin chart): the
-        rates' difference spread, and the TMT unit's revenue − (costs + TMT) as those series would give it."""
-        if "monthly_revenue" in self.__dict__ and "monthly_costs" in self.__dict__:
-            return self.monthly_revenue[:, months] - self.monthly_costs[:, months]
-        t = self.tmt_unit
-        margin = self._spread(self.rate_revenue - self.rate_costs)
-        margin[:, :, t] = (self._spread(self.rate_revenue[:, :, t:t + 1])[..., 0]
-                           - (self._spread(self.rate_costs[:, :, t:t + 1])[..., 0] + self.monthly_tmt))
-        return margin[:, months]
 
 
 def run_rate_shares(baseline: Baseline, tmt: TmtCost) -> np.ndarray:

@@ -146,28 +146,44 @@ def _summarise_spans(x: np.ndarray, out: np.ndarray, plan, spans) -> None:
 class _Rows:
     keys: list[tuple] = field(default_factory=list)
     blocks: list[np.ndarray] = field(default_factory=list)  # each (draws, k)
+    columns: list[np.ndarray] = field(default_factory=list)  # each (rows,): the block's column of each row
 
-    def add(self, keys: Sequence[tuple], values: np.ndarray) -> None:
+    def add(self, keys: Sequence[tuple], values: np.ndarray, columns: Sequence[int] | None = None) -> None:
+        """Rows ``keys`` with the paths' values (draws, k); ``columns``, one per key, says which column of
+        ``values`` a row is (default: one each, in order): a series repeated over rows (a ledger rate spread
+        over its year's months) is summarised once."""
         values = np.asarray(values, dtype=float)
         values = values.reshape(values.shape[0], -1)
-        assert values.shape[1] == len(keys), (values.shape, len(keys))
+        columns = np.arange(values.shape[1]) if columns is None else np.asarray(columns, dtype=np.int64)
+        assert len(columns) == len(keys) and (columns < values.shape[1]).all(), (values.shape, len(keys))
         self.keys.extend(keys)
         self.blocks.append(values)
+        self.columns.append(columns)
+
+    def row_index(self, varying: bool) -> np.ndarray:
+        """For every row, in order, of the blocks that vary by path (``varying``) or not: its column in
+        those blocks' columns laid side by side."""
+        out, at = [], 0
+        for b, c in zip(self.blocks, self.columns):
+            if (b.shape[0] > 1) == varying:
+                out.append(c + at)
+                at += b.shape[1]
+        return np.concatenate(out) if out else np.empty(0, np.int64)
 
     def frame(self, key_columns: Sequence[str]) -> pd.DataFrame:
         # a block the same on every path (one row) needs no sort: all four statistics are its value; the
         # others go to summarise together while they are small (one call, not one per block: the app's
         # 1 000 paths), one block at a time when big (no copy of them all). A year-end table has ~160
         # blocks: they are placed by one mask over the rows, not a step per block.
-        varies = np.repeat([b.shape[0] > 1 for b in self.blocks], [b.shape[1] for b in self.blocks])
+        varies = np.repeat([b.shape[0] > 1 for b in self.blocks], [len(c) for c in self.columns])
         stats = np.empty((len(self.keys), 4))
         paths = [b for b in self.blocks if b.shape[0] > 1]
         if paths and sum(b.size for b in paths) * 8 <= SUMMARISE_TOGETHER_BYTES:
-            stats[varies] = summarise(np.concatenate(paths, axis=1))
+            stats[varies] = summarise(np.concatenate(paths, axis=1))[self.row_index(True)]
         elif paths:
-            stats[varies] = np.concatenate([summarise(b) for b in paths])
+            stats[varies] = np.concatenate([summarise(b) for b in paths])[self.row_index(True)]
         if not varies.all():
-            stats[~varies] = np.concatenate([b[0] for b in self.blocks if b.shape[0] == 1])[:, None]
+            stats[~varies] = np.concatenate([b[0] for b in self.blocks if b.shape[0] == 1])[self.row_index(False), None]
         return _frame(self.keys, key_columns, stats)
 
 
@@ -292,14 +308,25 @@ class Result:
         rows = _Rows()
         sid = self.scenario.id
         months, labels = self._forecast_months()
-        rev = led.monthly_revenue[:, months]
-        cost = led.monthly_costs[:, months]
+        # each forecast month's year as a column of a spread series' per-year values (led.years[first:])
+        year_of = np.searchsorted(led.years, led.month_years[months])
+        first = int(year_of[0])
+        year_of -= first
         margin = led.monthly_margin(months)
-        for measure, per_unit in (("revenue_keur", lambda u: rev[:, :, u]), ("costs_keur", lambda u: cost[:, :, u]),
-                                  ("margin_keur", lambda u: margin[:, :, u])):
-            unit_series = [per_unit(u) for u in range(len(self.baseline.units))]
-            for unit, arr in zip(self.finance_units, unit_series + [sum(unit_series[1:], unit_series[0])]):
-                rows.add([(sid, m, unit, measure) for m in labels], arr)
+        monthly = {"revenue": lambda u: led.monthly_revenue_of(u)[:, months],
+                   "costs": lambda u: led.monthly_costs_of(u)[:, months], "margin": lambda u: margin[:, :, u]}
+        for side in ("revenue", "costs", "margin"):
+            measure, rates = f"{side}_keur", led.year_rates(side)[:, first:]
+            # a spread side is summarised once a year (its months repeat the year's value), the rest by month
+            spread = [led.is_spread(u, side) for u in range(len(self.baseline.units))]
+            series = [rates[:, :, u] if s else monthly[side](u) for u, s in enumerate(spread)]
+            if all(spread):  # etp too: the units added in their order, the same numbers a month at a time
+                series.append(sum(series[1:], series[0]))
+            else:
+                series.append(sum((x[:, year_of] if s else x for x, s in zip(series[1:], spread[1:])),
+                                  series[0][:, year_of] if spread[0] else series[0]))
+            for unit, x, s in zip(self.finance_units, series, spread + [all(spread)]):
+                rows.add([(sid, m, unit, measure) for m in labels], x, year_of if s else None)
         self._add_margin_ytd(rows, months, labels, margin)
         rows.add([(sid, m, self.baseline.tmt_unit, "tmt_cost_keur") for m in labels], led.monthly_tmt[:, months])
         if led.monthly_tmt_bands is not None:
@@ -475,12 +502,12 @@ class _ChunkRows:
     same order every chunk), their statistics as one unchunked run's (see :class:`_ChunkStats`)."""
 
     def __init__(self):
-        self.keys, self.blocks, self.n = None, [], 0
+        self.keys, self.columns, self.blocks, self.n = None, None, [], 0
 
     def add(self, rows: _Rows) -> None:
         n = max(b.shape[0] for b in rows.blocks)
         if self.keys is None:
-            self.keys = list(rows.keys)
+            self.keys, self.columns = list(rows.keys), rows.columns
             self.blocks = [["one", b[0].copy(), None] if b.shape[0] == 1 else ["paths", _ChunkStats(b.shape[1]), None]
                            for b in rows.blocks]
         elif rows.keys != self.keys:
@@ -499,12 +526,12 @@ class _ChunkRows:
     def frame(self, key_columns: Sequence[str], drop_zero=None) -> pd.DataFrame:
         """``drop_zero(key)``: True for a row to leave out when every path of every chunk was zero."""
         stats, keep = [], []
-        for blk in self.blocks:
+        for blk, columns in zip(self.blocks, self.columns):
             if blk[0] == "paths":
-                stats.append(blk[1].stats())
-                keep.append(blk[1].nonzero)
+                stats.append(blk[1].stats()[columns])
+                keep.append(blk[1].nonzero[columns])
             else:
-                v = blk[1] if blk[2] is None else blk[2] / self.n
+                v = (blk[1] if blk[2] is None else blk[2] / self.n)[columns]
                 stats.append(np.repeat(v[:, None], 4, axis=1))
                 keep.append(v != 0)
         stats, keep = np.concatenate(stats), np.concatenate(keep)

@@ -316,10 +316,10 @@ def test_a_forked_worker_runs_after_its_parent_ran_on_threads(baseline, baseline
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
 def test_the_engine_keeps_freed_heap_unless_the_environment_says_otherwise():
-    # engine.common.memory fixes glibc's mmap/trim thresholds when engine.pipeline is imported; malloc's own
-    # environment variables win. Observable: a 4 MB block freed and allocated again is served from the kept
-    # heap (no new page faults) only when the thresholds are fixed (glibc's defaults take fresh pages for it:
-    # 1 023 faults measured without the engine).
+    # engine.common.memory turns glibc's own mmap and heap trimming off when engine.pipeline is imported;
+    # malloc's own environment variables win. Observable: a 4 MB block freed and allocated again is served
+    # from the kept heap (no new page faults) only with the engine's setting (glibc's defaults map fresh
+    # pages for it: 1 023 faults measured without the engine).
     probe = textwrap.dedent("""
         import ctypes, resource
         import engine.pipeline

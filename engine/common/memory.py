@@ -11,15 +11,20 @@ Measured 2026-11-29, ``simulate`` of 100 000 paths in one chunk, the first run i
 on a quiet machine. A second run in the same process, whose memory is already mapped, takes the same
 time either way. ``NUMPY_MADVISE_HUGEPAGE`` (numpy's own switch) set in the environment wins.
 
-**Freed memory kept for the next run (glibc).** glibc's malloc serves blocks from 128 kB up with their
-own ``mmap`` until a freed one raises that threshold, and gives the top of its heap back to the system
-whenever more than twice the threshold is free: so the tables' and a small run's few-MB arrays were
-faulted in afresh on every run (3 300 faults in each of the app's reruns). Fixing the thresholds at
-32 MB (glibc's own ceiling for the moving one) and the trim at 64 MB keeps that memory in the heap:
-1 000 paths, monthly table 44–51 → 22–27 ms; app rerun after a slider change (AppTest, median of 30)
-138–139 → 126–129 ms, faults 3 300 → 2 150; 100 000-path peak RSS 839 → 850 MB (benchmarks/README.md).
-``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or a ``glibc.malloc`` tunable in ``GLIBC_TUNABLES``
-set in the environment wins; on a C library without ``mallopt`` nothing changes.
+**Freed memory kept for the next array (glibc).** glibc's malloc serves blocks from 128 kB up with their
+own ``mmap`` (from 32 MB at most, however its threshold moves) and unmaps them when freed, and gives the
+top of its heap back to the system whenever more than twice that threshold is free: so every (P, T)
+array of a big run (a 100 000-path series is 67 MB) and the tables' few-MB arrays were faulted in afresh,
+in every run and for every temporary within one. The engine turns malloc's own mmap off (``M_MMAP_MAX``
+0: every block comes from the heap, where a freed one is reused) and never trims the heap's free top. Measured 2026-11-29 (benchmarks/README.md): 100 000 paths in one chunk, a second run in the
+same process 4.0–4.4 → 2.1 s and the first 3.0 s, system time of two runs with their tables 6.5 → 1.5 s;
+``engine.simulate`` at 1 000 000 paths (chunks of 25 000) 58 → 44 s; peak RSS 100k 797 → 851 MB, 1M
+2 165 → 2 176 MB (the heap keeps what a run freed, so the process stays at its high-water mark; a
+chunked run's chunks reuse it). Before this, the mmap threshold fixed at 32 MB (glibc's ceiling for it)
+and the trim at 64 MB kept the small arrays only: 1 000 paths, monthly table 44–51 → 22–27 ms, app
+rerun after a slider change 138–139 → 126–129 ms. ``MALLOC_MMAP_MAX_``, ``MALLOC_MMAP_THRESHOLD_``,
+``MALLOC_TRIM_THRESHOLD_`` or a ``glibc.malloc`` tunable in ``GLIBC_TUNABLES`` set in the environment
+wins; on a C library without ``mallopt`` nothing changes.
 """
 from __future__ import annotations
 
@@ -29,9 +34,9 @@ import sys
 
 import numpy as np
 
-MMAP_THRESHOLD_BYTES = 32 * 2**20
-TRIM_THRESHOLD_BYTES = 64 * 2**20
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
+_NEVER = -1  # M_TRIM_THRESHOLD −1: the heap's free top is never given back (mallopt(3))
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (malloc.h)
+_ENVIRONMENT = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 
 def configure() -> None:
@@ -53,14 +58,14 @@ def no_huge_pages() -> bool:
 
 
 def keep_freed_heap() -> bool:
-    """Fix glibc's mmap and trim thresholds (see the module's doc) unless the environment sets malloc's
-    own; True if set."""
-    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ \
-            or "MALLOC_TRIM_THRESHOLD_" in os.environ or "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
+    """Turn malloc's own mmap and the heap's trimming off (see the module's doc) unless the environment sets
+    malloc's own; True if set."""
+    if not sys.platform.startswith("linux") or any(k in os.environ for k in _ENVIRONMENT) \
+            or "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (or no mallopt): the C library's own policy stays
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _NEVER))

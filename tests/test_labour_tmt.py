@@ -181,3 +181,52 @@ def test_noise_recursion_is_lfilter_bit_for_bit():
         want = lfilter([sd], [1.0, -ar], eps, axis=1)
         got = ar1(eps, sd, ar)
         assert np.array_equal(got.view(np.int64), want.view(np.int64)), (sd, ar)
+
+
+@pytest.mark.parametrize("scenario", ["downturn", "refugees", "fazer"])
+def test_forecast_drivers_are_the_numpy_formulas(baseline, scenario):
+    # the vacancies and new spells come from one compiled pass (engine.model.kernel.drivers); these are the
+    # numpy formulas it replaced, written out (labour.forecast_drivers documents them), on 400 paths with the
+    # scenario's shocks. Every bit matched on the reference machine (numpy's exp is glibc's there); 4 units
+    # in the last place allow a numpy whose own SIMD exp differs from the C library's.
+    from engine.load.parameters import ParamDraws  # noqa: F401  (the draws below are ParamDraws)
+    from engine.model import labour
+    from engine.model.calibration_cache import parameters_for
+    from engine.model.kernel import ar1
+
+    s = engine.load_scenario(SCENARIOS / f"{scenario}.toml")
+    grid = grid_for(baseline, s)
+    pdraws = s.parameters(parameters_for(baseline)).sample(grid, 400, 7)
+    shocks = compile_shocks(s, baseline, pdraws, grid)
+    lc = labour.constants(baseline, pdraws)
+    season_in = labour.seasonal_inflow_persons(pdraws, lc)[grid.month_of_year]
+    vac, inflow = labour.forecast_drivers(baseline, pdraws, grid, lc.alpha, shocks, season_in)
+
+    c = lambda name: float(pdraws.scalar(name)[0])  # noqa: E731
+    t0 = grid.index(baseline.as_of) + 1
+    cycle = ar1(pdraws.normals("labour.cycle", len(grid)), c("labour.cycle_sd"), c("labour.cycle_ar"), t0)
+    z = ar1(pdraws.normals("labour.vacancies", len(grid)), c("labour.vacancy_noise_sd"), c("labour.vacancy_noise_ar"), t0)
+    years = np.maximum((grid.months - baseline.as_of).astype(int) / 12.0, 0.0)
+    log_growth = np.log1p(pdraws.scalar("labour.vacancy_trend_pct_per_year") / 100.0)[:, None]
+    shape = pdraws.series("labour.seasonal_vacancy_shape")
+    season_v = shape[grid.month_of_year] / shape[labour.as_of_month_index(baseline)]
+    want_vac = np.maximum(baseline.labour.vacancies * season_v * np.exp(log_growth * years)
+                          * pdraws.monthly("labour.vacancy_multiplier") * shocks.vacancy_mult
+                          * np.exp(z - c("labour.cycle_vacancy_loading") * cycle) + shocks.vacancies, 0.0)
+    l1 = (pdraws.scalar("labour.forecast_inflow_persons_per_month") * pdraws.scalar("labour.inflow_level_mult"))[:, None]
+    rate = pdraws.scalar("labour.structural_rate_pct")
+    central = float(pdraws.params["labour.structural_rate_pct"].central_at(baseline.as_of))
+    l_star = (c("labour.structural_inflow_persons_per_month") * (np.maximum(rate, 1e-6) / central) ** lc.alpha
+              * pdraws.scalar("labour.matching_efficiency_mult"))[:, None] * np.exp(log_growth * (1.0 - lc.alpha) * years)
+    past = (grid.months - (baseline.as_of + 12)).astype(int).astype(float)
+    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / c("labour.structural_return_months")), 0.0)
+    want_inflow = np.maximum((l1 * (1.0 - w) + l_star * w + season_in) * np.exp(cycle)
+                             * pdraws.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow, 0.0)
+    assert vac.shape == inflow.shape == (400, len(grid))
+    np.testing.assert_array_max_ulp(vac, want_vac, maxulp=4)
+    np.testing.assert_array_max_ulp(inflow, want_inflow, maxulp=4)
+    assert (vac[:, :t0] > 0).all() and np.isfinite(inflow).all()
+    # in the as-of month the noises are zero, the season 1 and the drift 1: the report's 2 119 open
+    # vacancies (6/2022) × the multipliers, + a shock's vacancies
+    as_of = (2119.0 * pdraws.monthly("labour.vacancy_multiplier") * shocks.vacancy_mult + shocks.vacancies)[:, t0 - 1]
+    np.testing.assert_allclose(vac[:, t0 - 1], np.broadcast_to(as_of, (400,)), rtol=1e-12)

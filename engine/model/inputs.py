@@ -70,10 +70,8 @@ def prepare(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shocks: Sho
     rules = tmt.rule_arrays(pdraws.choice("tmt.rule_set"), pdraws.steps("tmt.steps.r2006"), pdraws.steps("tmt.steps.te24"), labour.D,
                             c("tmt.te24_earnings_related_share"), c("tmt.te24_transfer_share"), c("tmt.te24_carried_days"),
                             pdraws.monthly("tmt.te24_transfer_billed")[0])
-    cycle = labour.business_cycle(baseline, pdraws, grid)
-    inflow = ((labour.forecast_inflow_level(baseline, pdraws, grid, lc.alpha)
-               + labour.seasonal_inflow_persons(pdraws, lc)[grid.month_of_year][None])
-              * np.exp(cycle) * pdraws.monthly("labour.inflow_multiplier") * shocks.inflow_mult + shocks.inflow)
+    vacancies, inflow = labour.forecast_drivers(baseline, pdraws, grid, lc.alpha, shocks,
+                                                labour.seasonal_inflow_persons(pdraws, lc)[grid.month_of_year])
     # arrivals on the subsidy from day 1: their own cohorts (they leave the subsidy with unemployment);
     # those reaching 12 months must not enter the native recipients' stock a second time
     amount = amount_eur(pdraws)
@@ -90,8 +88,7 @@ def prepare(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shocks: Sho
         inflow_ratio=start.inflow_ratio, te24_extra_eur=c("tmt.te24_earnings_related_extra_eur"),
         A=pdraws.scalar("labour.matching_efficiency") * pdraws.scalar("labour.matching_efficiency_mult"),
         eta=pdraws.scalar("tmt.exit_level") * pdraws.scalar("tmt.exit_mult"),
-        inflow=np.maximum(inflow, 0.0),
-        vacancies=labour.vacancies(baseline, pdraws, grid, shocks.vacancies, shocks.vacancy_mult, cycle),
+        inflow=inflow, vacancies=vacancies,
         season_exit=lc.season_exit[grid.month_of_year],
         activation=np.clip(pdraws.monthly("labour.activation_target_pct") / 100.0 + shocks.activation_pts / 100.0, 0,
                            labour.MAX_ACTIVATION_SHARE),

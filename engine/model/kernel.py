@@ -6,6 +6,7 @@ Arguments are positional, in the order of ``engine.model.paths.SCALARS``, ``ARRA
 """
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -73,28 +74,75 @@ def _compile_once(args) -> None:
         _compiled = True
 
 
-def ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:
-    """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row of ``eps`` (C-contiguous float64), z = 0
-    before the first month: the noise of the vacancies and the business cycle.
+def ar1(eps: np.ndarray, sd: float, ar: float, start: int = 0) -> np.ndarray:
+    """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row of ``eps`` (C-contiguous float64) from
+    month ``start`` on, z = 0 before it: the noise of the vacancies and the business cycle.
 
-    The same operations in the same order as ``scipy.signal.lfilter([sd], [1, −ar], eps, axis=1)`` (its
-    direct form II: ``y = z + sd·x``, then ``z = 0·x − y·(−ar)``), so the same bits, signed zeros
+    The same operations in the same order as ``scipy.signal.lfilter([sd], [1, −ar], eps[:, start:], axis=1)``
+    (its direct form II: ``y = z + sd·x``, then ``z = 0·x − y·(−ar)``), so the same bits, signed zeros
     included; scipy.signal took 1.1 s to import (scipy.stats with it) in every process that ran."""
-    return compiled.call(_ar1, "the noise recursion", eps, sd, ar, np.empty_like(eps))
+    return compiled.call(_ar1, "the noise recursion", eps, sd, ar, int(start), np.empty_like(eps))
 
 
 @njit(cache=True, nogil=True)
-def _ar1(eps, sd, ar, out):
+def _ar1(eps, sd, ar, start, out):
     P, T = eps.shape
     minus_ar = -ar
     for i in range(P):
+        for t in range(min(start, T)):
+            out[i, t] = 0.0
         z = 0.0
-        for t in range(T):
+        for t in range(start, T):
             x = eps[i, t]
             y = z + sd * x
             out[i, t] = y
             z = 0.0 * x - y * minus_ar
     return out
+
+
+def drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_rate, years, one_minus_alpha,
+            l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock) -> tuple[np.ndarray, np.ndarray]:
+    """(vacancies, new spells), each (P, months), from the two AR(1) noises and their factors, in one pass
+    (engine.model.labour.forecast_drivers gives the formulas and the arguments' meaning). Arrays are
+    (P|1, months) (``z``, ``cycle``, the multipliers and shocks), (P|1,) (``drift_rate``, ``l1``,
+    ``l_star``) or (months,); each is made float64 and C-contiguous here (one compiled signature)."""
+    f = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    per_month = [f(a) for a in (z, cycle, v_mult, v_shock_mult, v_shock, i_mult, i_shock_mult, i_shock)]
+    per_path = [f(a) for a in (drift_rate, l1, l_star)]
+    P = max(a.shape[0] for a in per_month + per_path)
+    T = len(years)
+    out_v, out_in = np.empty((P, T)), np.empty((P, T))
+    compiled.call(_drivers, "the forecast drivers", *per_month[:2], float(loading), f(v_season), *per_month[2:5],
+                  per_path[0], f(years), float(one_minus_alpha), *per_path[1:], f(w), f(inflow_season),
+                  *per_month[5:], out_v, out_in)
+    return out_v, out_in
+
+
+@njit(cache=True, nogil=True)
+def _drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_rate, years, one_minus_alpha,
+             l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock, out_v, out_in):
+    # numpy's operations in numpy's order (engine.model.labour.forecast_drivers; tests/test_labour_tmt
+    # compares every bit with them), fused: no (P, T) temporaries, one pass over the months of a path
+    P, T = out_v.shape
+    for i in range(P):
+        g = drift_rate[i if drift_rate.shape[0] > 1 else 0]
+        gi = g * one_minus_alpha
+        a1 = l1[i if l1.shape[0] > 1 else 0]
+        ls = l_star[i if l_star.shape[0] > 1 else 0]
+        for t in range(T):
+            c = _at(cycle, i, t)
+            v = v_season[t] * math.exp(g * years[t])
+            v = v * _at(v_mult, i, t)
+            v = v * _at(v_shock_mult, i, t)
+            v = v * math.exp(_at(z, i, t) - loading * c)
+            v = v + _at(v_shock, i, t)
+            out_v[i, t] = v if (v >= 0.0 or v != v) else 0.0  # np.maximum(v, 0.0): NaN and −0.0 kept
+            level = a1 * (1.0 - w[t]) + ls * math.exp(gi * years[t]) * w[t]
+            n = (level + inflow_season[t]) * math.exp(c)
+            n = n * _at(i_mult, i, t)
+            n = n * _at(i_shock_mult, i, t)
+            n = n + _at(i_shock, i, t)
+            out_in[i, t] = n if (n >= 0.0 or n != n) else 0.0
 
 
 @njit

@@ -316,85 +316,49 @@ def run_history(baseline: Baseline, pdraws: ParamDraws, lc: LabourConstants | No
 
 
 # ------------------------------------------------------------------------------------- forecast inputs
-def vacancy_drift(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, power: float = 1.0) -> np.ndarray:
-    """(P|1, months) the vacancies' drift factor from the as-of month, (1 + drift/100)^years, raised to
-    ``power`` (the inflow level's structural part follows it to the power 1 − α).
+def forecast_drivers(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, alpha: float, shocks,
+                     inflow_season: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(vacancies, new spells), each (P|1, months): the month loop's two drivers, made in one compiled pass
+    (:func:`engine.model.kernel.drivers`) from these formulas.
 
-    Made as ``exp(power · years · ln(1 + drift/100))``: the same number to a few units in the last place,
-    with one ``log1p`` per path and one ``exp`` per path and month instead of a ``pow`` (22 against 5 ns a
-    value; two (P, T) powers were 3.5 ms of a 1 000-path run)."""
-    years_from = np.maximum((grid.months - baseline.as_of).astype(int) / 12.0, 0.0)
-    rate = np.log1p(pdraws.scalar("labour.vacancy_trend_pct_per_year") / 100.0)
-    return np.exp(np.multiply.outer(rate * power, years_from))
+    **Business cycle** c(t): AR(1) in log-points from 0 at the as-of month, ``c[t] = ar·c[t−1] + sd·ε[t]``
+    (``labour.cycle_*``); zero before the as-of month and on the central path.
 
+    **Open vacancies**: the as-of level (6/2022: 2 119) × season × drift × multipliers × exp(AR(1) noise −
+    loading × c) + shocks, at least 0. The drift is (1 + g/100)^years from the as-of month
+    (``labour.vacancy_trend_pct_per_year``), made as ``exp(years · ln(1 + g/100))`` (one exp, not a pow).
 
-def vacancies(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, shock_vacancies: np.ndarray,
-              shock_mult: np.ndarray, cycle: np.ndarray | float = 0.0) -> np.ndarray:
-    """(P|1, months) open vacancies: the as-of level (6/2022: 2 119) × season × drift × multipliers × exp(AR(1) noise
-    − loading × business cycle) + shocks."""
-    loading = float(pdraws.scalar("labour.cycle_vacancy_loading")[0])
-    v0 = baseline.labour.vacancies
+    **New spells**: (the inflow level + the season in persons, :func:`seasonal_inflow_persons`
+    ``inflow_season`` (months,)) × exp(c) × ``labour.inflow_multiplier`` × the shocks' multiplier + their
+    spells, at least 0. The first forecast year keeps the calibrated first-year level (the report's slow
+    further decline); after it the level moves to the structural one, ``L* + (L1 − L*)·exp(−m/τ)`` with m
+    the months past the first year, so unemployment returns towards ``labour.structural_rate_pct`` instead
+    of carrying the first year's trend on without end. In steady state new spells equal hires ∝ A·U^α, so
+    the level that holds a path at its own structural rate is L* × (rate/central)^α × the path's matching
+    efficiency multiplier; the inflow level's uncertainty (``labour.inflow_level_mult``, the calibration's
+    misfit) is the first year's only, and the vacancies' drift (hires ∝ V^(1−α)) scales L* too, to the
+    power 1 − α: the long run of every path is anchored on its own structural rate; the cycle swings
+    around it."""
+    from engine.model.kernel import ar1, drivers  # numba: loaded with the first run's kernel anyway
+
+    start = grid.index(baseline.as_of) + 1
+    c = lambda name: float(pdraws.scalar(name)[0])  # noqa: E731
+    cycle = ar1(pdraws.normals("labour.cycle", len(grid)), c("labour.cycle_sd"), c("labour.cycle_ar"), start)
+    z = ar1(pdraws.normals("labour.vacancies", len(grid)), c("labour.vacancy_noise_sd"), c("labour.vacancy_noise_ar"), start)
     shape = pdraws.series("labour.seasonal_vacancy_shape")
-    season = shape[grid.month_of_year] / shape[as_of_month_index(baseline)]
-    trend = vacancy_drift(baseline, pdraws, grid)
-    sd = float(pdraws.scalar("labour.vacancy_noise_sd")[0])
-    ar = float(pdraws.scalar("labour.vacancy_noise_ar")[0])
-    z = pdraws.normals("labour.vacancies", len(grid))
-    start = grid.index(baseline.as_of) + 1
-    z[:, start:] = _ar1(z[:, start:], sd, ar)
-    z[:, :start] = 0.0
-    z -= loading * cycle
-    # the product left to right as before (same bits), in place: one (P, T) array instead of six
-    mult = pdraws.monthly("labour.vacancy_multiplier")
-    shape = np.broadcast_shapes(trend.shape, mult.shape, np.shape(shock_mult), z.shape, np.shape(shock_vacancies))
-    v = np.multiply(v0 * season, trend, out=np.empty(shape))
-    v *= mult
-    v *= shock_mult
-    v *= np.exp(z, out=z)
-    v += shock_vacancies
-    return np.maximum(v, 0.0, out=v)
-
-
-def business_cycle(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid) -> np.ndarray:
-    """(P|1, months) the business-cycle factor c(t): AR(1) in log-points from 0 at the as-of month,
-    ``c[t] = ar·c[t−1] + sd·ε[t]``; zero before the as-of month and on the central path."""
-    sd = float(pdraws.scalar("labour.cycle_sd")[0])
-    ar = float(pdraws.scalar("labour.cycle_ar")[0])
-    eps = pdraws.normals("labour.cycle", len(grid))
-    c = np.zeros_like(eps)
-    start = grid.index(baseline.as_of) + 1
-    c[:, start:] = _ar1(eps[:, start:], sd, ar)
-    return c
-
-
-def _ar1(eps: np.ndarray, sd: float, ar: float) -> np.ndarray:
-    """(P, months) ``z[t] = ar·z[t−1] + sd·eps[t]`` along each row from z = 0 before its first month
-    (compiled: :func:`engine.model.kernel.ar1`)."""
-    from engine.model.kernel import ar1
-
-    return ar1(np.ascontiguousarray(eps, dtype=np.float64), float(sd), float(ar))
-
-
-def forecast_inflow_level(baseline: Baseline, pdraws: ParamDraws, grid: MonthGrid, alpha: float) -> np.ndarray:
-    """(P|1, months) new spells a month before seasonality and shocks.
-
-    The first forecast year keeps the calibrated first-year level (the report's slow further decline);
-    after it the level moves to the structural one, ``L* + (L1 − L*)·exp(−m/τ)`` with m the months past
-    the first year, so unemployment returns towards ``labour.structural_rate_pct`` instead of carrying
-    the first year's trend on without end. In steady state new spells equal hires ∝ A·U^α, so the level
-    that holds a path at its own structural rate is L* × (rate/central)^α × the path's matching
-    efficiency multiplier; the inflow level's uncertainty (``labour.inflow_level_mult``, the
-    calibration's misfit) is the first year's only, and the vacancies' drift (hires ∝ V^(1−α)) scales L*
-    too: the long run of every path is anchored on its own structural rate; the cycle swings around it."""
-    l1 = pdraws.scalar("labour.forecast_inflow_persons_per_month")[:, None] * pdraws.scalar("labour.inflow_level_mult")[:, None]
+    v_season = baseline.labour.vacancies * (shape[grid.month_of_year] / shape[as_of_month_index(baseline)])
+    years = np.maximum((grid.months - baseline.as_of).astype(int) / 12.0, 0.0)
+    l1 = pdraws.scalar("labour.forecast_inflow_persons_per_month") * pdraws.scalar("labour.inflow_level_mult")
     rate = pdraws.scalar("labour.structural_rate_pct")
     central = float(pdraws.params["labour.structural_rate_pct"].central_at(baseline.as_of))
-    l_star = (float(pdraws.scalar("labour.structural_inflow_persons_per_month")[0])
-              * (np.maximum(rate, 1e-6) / central) ** alpha * pdraws.scalar("labour.matching_efficiency_mult"))[:, None]
-    l_star = l_star * vacancy_drift(baseline, pdraws, grid, power=1.0 - alpha)
+    l_star = (c("labour.structural_inflow_persons_per_month") * (np.maximum(rate, 1e-6) / central) ** alpha
+              * pdraws.scalar("labour.matching_efficiency_mult"))
     past = (grid.months - (baseline.as_of + 12)).astype(int).astype(float)
-    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / float(pdraws.scalar("labour.structural_return_months")[0])), 0.0)
-    return l1 * (1.0 - w[None]) + l_star * w[None]
+    w = np.where(past > 0, 1.0 - np.exp(-np.maximum(past, 0.0) / c("labour.structural_return_months")), 0.0)
+    return drivers(z, cycle, c("labour.cycle_vacancy_loading"), v_season, pdraws.monthly("labour.vacancy_multiplier"),
+                   shocks.vacancy_mult, shocks.vacancies, np.log1p(pdraws.scalar("labour.vacancy_trend_pct_per_year") / 100.0),
+                   years, 1.0 - alpha, l1, l_star, w, inflow_season, pdraws.monthly("labour.inflow_multiplier"),
+                   shocks.inflow_mult, shocks.inflow)
 
 
 def level_error(pdraws: ParamDraws, grid: MonthGrid, t0: int) -> np.ndarray:

@@ -176,8 +176,6 @@ def test_full_model(benchmark, suite, baseline, baseline_scenario, draws):
     t = suite.seconds(benchmark)
     suite.figures[f"model_{draws}_s"] = t
     benchmark.extra_info["per_path_us"] = t / draws * 1e6
-    if draws == 10_000:
-        suite.figures["model_10k_forecast_months"] = months
     if draws != 100_000:
         return
     suite.record(benchmark, "engine_100k_s", t, limit=0.5, what="full baseline model, 100k paths, one process")
@@ -201,19 +199,31 @@ def short_scenario(suite):
 
 
 @pytest.mark.benchmark(group="full model")
-def test_full_model_short_horizon(benchmark, suite, baseline, short_scenario):
+def test_full_model_short_horizon(benchmark, suite, baseline, baseline_scenario, short_scenario):
     """The full model at 10 000 paths with the horizon cut to 2025-12 (42 forecast months against 78).
     Target ``months_linearity``: [time(2028-12) / time(2025-12)] / [78 / 42] within 0.8…1.2 — cost
-    proportional to the months simulated (run after ``test_full_model[10000]``)."""
+    proportional to the months simulated. The ratio comes from 5 pairs of rounds taken side by side
+    (medians), not from this benchmark and ``test_full_model[10000]`` minutes apart: this VM's speed drifts
+    over seconds, and the two benchmarks' medians of 3 put the ratio at 0.75 and 1.07 in two runs of the
+    same code (2026-11-29)."""
+    import time
+
     draws = 10_000
     out = benchmark.pedantic(full_model, args=(baseline, short_scenario, draws), rounds=3, warmup_rounds=1)
     months = forecast_months(out[0])
     check_full_model(out, draws, months)
-    t_full, m_full = suite.figures.get("model_10000_s"), suite.figures.get("model_10k_forecast_months")
-    t = suite.seconds(benchmark)
-    suite.record(benchmark, "months_linearity", (t_full / t) / (m_full / months) if t_full else None, unit="",
-                 kind="range", lo=0.8, hi=1.2, what="time ratio / forecast-months ratio (2028-12 vs 2025-12, 10k paths)",
-                 forecast_months=months, forecast_months_full=m_full)
+    pairs = {"full": [], "short": []}
+    for _ in range(5):
+        for name, scenario in (("full", baseline_scenario), ("short", short_scenario)):
+            start = time.perf_counter()
+            result = full_model(baseline, scenario, draws)
+            pairs[name].append(time.perf_counter() - start)
+            if name == "full":
+                m_full = forecast_months(result[0])
+    t_full, t_short = float(np.median(pairs["full"])), float(np.median(pairs["short"]))
+    suite.record(benchmark, "months_linearity", (t_full / t_short) / (m_full / months), unit="",
+                 kind="range", lo=0.8, hi=1.2, what="time ratio / forecast-months ratio (2028-12 vs 2025-12, 10k paths, 5 pairs side by side)",
+                 forecast_months=months, forecast_months_full=m_full, full_s=pairs["full"], short_s=pairs["short"])
 
 
 # ------------------------------------------------------------------------------ stages at 100k (issue 14)

@@ -477,7 +477,9 @@ class _ChunkStats:
             v = buf[: b - a]
             _columns_into(v, x, a)
             self.sum[a:b] += v.sum(axis=1)
-            self.nonzero[a:b] |= np.count_nonzero(v, axis=1) > 0
+            unknown = np.flatnonzero(~self.nonzero[a:b])  # a series seen non-zero once stays so: not counted again
+            if len(unknown):
+                self.nonzero[a + unknown] = np.count_nonzero(v[unknown], axis=1) > 0
             if first:
                 self._bracket(v, a, b)
             f = self.first

@@ -63,11 +63,11 @@ def summarise(values: np.ndarray, threads: int | None = None) -> np.ndarray:
 
     Percentiles interpolate linearly between order statistics, as numpy's default method. The series
     are copied a few at a time into a reused buffer with each series' draws contiguous (the
-    caller's array is never reordered), then the order statistics come from nested partitions. A
-    series equal to the one before it (a monthly line spread evenly over a year's months) takes its
-    statistics without a second partition. Big inputs run on two threads (``threads``: unless told),
-    each with its own buffer (numpy's copies, means and partitions release the GIL); every series is
-    computed the same way whichever thread takes it, so the figures do not depend on the thread count.
+    caller's array is never reordered), then the order statistics come from nested partitions (a series
+    repeated over a table's rows is summarised once by the table: :class:`_Rows`). Big inputs run on two
+    threads (``threads``: unless told), each with its own buffer (numpy's copies, means and partitions
+    release the GIL); every series is computed the same way whichever thread takes it, so the figures do
+    not depend on the thread count.
 
     >>> summarise(np.arange(11.0)[:, None]).tolist()
     [[5.0, 1.0, 5.0, 9.0]]
@@ -134,15 +134,9 @@ def _summarise_spans(x: np.ndarray, out: np.ndarray, plan, spans) -> None:
         v = buf[: b - a]
         _columns_into(v, x, a)
         out[a:b, 0] = v.mean(axis=1)
-        same = np.zeros(b - a, bool)  # row i equal to row i−1 (before any partition reorders them)
-        same[1:] = (v[1:] == v[:-1]).all(axis=1)
-        keep = np.flatnonzero(~same)
-        w = v if len(keep) == b - a else v[keep]
-        st = _order_stats(w, [lo for _, lo, _, _ in plan])  # each lo's neighbour lo+1 comes with it
+        st = _order_stats(v, [lo for _, lo, _, _ in plan])  # each lo's neighbour lo+1 comes with it
         for j, lo, hi, frac in plan:
-            out[a + keep, j] = st[lo] + frac * (st[hi] - st[lo])
-        for i in np.flatnonzero(same):
-            out[a + i, 1:] = out[a + i - 1, 1:]
+            out[a:b, j] = st[lo] + frac * (st[hi] - st[lo])
 
 
 @dataclass

@@ -115,7 +115,7 @@ class LedgerForecast:
         bit for bit ``monthly_revenue_of(u) − monthly_costs_of(u)`` (the rates' difference spread, and the TMT
         unit's revenue − (costs + TMT))."""
         t = self.tmt_unit
-        margin = self._spread(self.rate_revenue - self.rate_costs)
+        margin = self._spread(self.year_rates("margin"))
         margin[:, :, t] = self.monthly_revenue_of(t) - self.monthly_costs_of(t)
         return margin[:, months]
 

@@ -121,8 +121,8 @@ def drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_ra
 @njit(cache=True, nogil=True)
 def _drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_rate, years, one_minus_alpha,
              l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock, out_v, out_in):
-    # numpy's operations in numpy's order (engine.model.labour.forecast_drivers; tests/test_labour_tmt
-    # compares every bit with them), fused: no (P, T) temporaries, one pass over the months of a path
+    # numpy's operations in numpy's order (engine.model.labour.forecast_drivers; the same bits where numpy's
+    # exp is the C library's, tests/test_labour_tmt), fused: no (P, T) temporaries, one pass over a path's months
     P, T = out_v.shape
     for i in range(P):
         g = drift_rate[i if drift_rate.shape[0] > 1 else 0]

@@ -28,12 +28,12 @@ IS_REVENUE = np.array([ln in REVENUE_LINES for ln in LINES])  # (lines,) bool: r
 
 def revenue_of(lines: np.ndarray) -> np.ndarray:
     """Revenue, k€: (…, lines) → (…), the revenue lines added in their order."""
-    return _added(lines, _REVENUE_AT)
+    return added_in_order(lines, _REVENUE_AT)
 
 
 def costs_of(lines: np.ndarray) -> np.ndarray:
     """Costs, k€: (…, lines) → (…), the cost lines added in their order."""
-    return _added(lines, _COSTS_AT)
+    return added_in_order(lines, _COSTS_AT)
 
 
 def margin_of(lines: np.ndarray) -> np.ndarray:
@@ -44,13 +44,18 @@ def margin_of(lines: np.ndarray) -> np.ndarray:
 _REVENUE_AT, _COSTS_AT = np.flatnonzero(IS_REVENUE), np.flatnonzero(~IS_REVENUE)
 
 
-def _added(lines: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """lines[..., at[0]] + lines[..., at[1]] + …, left to right: the numbers ``lines[..., at].sum(-1)``
-    gives (numpy adds fewer than 8 numbers in order; tests/test_invariants), without its cost of a loop
-    per row on a short last axis (~11 ns a value; a (P, years, units) column costs ~1)."""
-    out = np.add(lines[..., at[0]], lines[..., at[1]]) if len(at) > 1 else lines[..., at[0]].copy()
+def added_in_order(values: np.ndarray, at, out: np.ndarray | None = None) -> np.ndarray:
+    """values[..., at[0]] + values[..., at[1]] + …, left to right, into ``out`` if given: the numbers
+    ``values[..., at].sum(-1)`` gives (numpy adds fewer than 8 numbers in order; tests/test_invariants),
+    without its cost of a loop per row on a short last axis (~11 ns a value; a (P, years, units) column
+    costs ~1). The lines of revenue and costs; the units of etp (engine.results.result)."""
+    out = np.empty(values.shape[:-1]) if out is None else out
+    if len(at) > 1:
+        np.add(values[..., at[0]], values[..., at[1]], out=out)
+    else:
+        np.copyto(out, values[..., at[0]])
     for i in at[2:]:
-        out += lines[..., i]
+        out += values[..., i]
     return out
 
 

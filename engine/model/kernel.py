@@ -106,15 +106,13 @@ def drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_ra
     (engine.model.labour.forecast_drivers gives the formulas and the arguments' meaning). Arrays are
     (P|1, months) (``z``, ``cycle``, the multipliers and shocks), (P|1,) (``drift_rate``, ``l1``,
     ``l_star``) or (months,); each is made float64 and C-contiguous here (one compiled signature)."""
-    f = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
-    per_month = [f(a) for a in (z, cycle, v_mult, v_shock_mult, v_shock, i_mult, i_shock_mult, i_shock)]
-    per_path = [f(a) for a in (drift_rate, l1, l_star)]
-    P = max(a.shape[0] for a in per_month + per_path)
-    T = len(years)
-    out_v, out_in = np.empty((P, T)), np.empty((P, T))
-    compiled.call(_drivers, "the forecast drivers", *per_month[:2], float(loading), f(v_season), *per_month[2:5],
-                  per_path[0], f(years), float(one_minus_alpha), *per_path[1:], f(w), f(inflow_season),
-                  *per_month[5:], out_v, out_in)
+    paths = max(np.shape(a)[0] for a in (z, cycle, v_mult, v_shock_mult, v_shock, drift_rate, l1, l_star, i_mult,
+                                         i_shock_mult, i_shock))
+    out_v, out_in = np.empty((paths, len(years))), np.empty((paths, len(years)))
+    args = [float(a) if np.ndim(a) == 0 else np.ascontiguousarray(a, dtype=np.float64)
+            for a in (z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_rate, years, one_minus_alpha,
+                      l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock)]
+    compiled.call(_drivers, "the forecast drivers", *args, out_v, out_in)
     return out_v, out_in
 
 

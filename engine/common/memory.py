@@ -16,8 +16,9 @@ own ``mmap`` (from 32 MB at most, however its threshold moves) and unmaps them w
 top of its heap back to the system whenever more than twice that threshold is free: so every (P, T)
 array of a big run (a 100 000-path series is 67 MB) and the tables' few-MB arrays were faulted in afresh,
 in every run and for every temporary within one. The engine turns malloc's own mmap off (``M_MMAP_MAX``
-0: every block comes from the heap, where a freed one is reused) and never trims the heap's free top. Measured 2026-11-29 (benchmarks/README.md): 100 000 paths in one chunk, a second run in the
-same process 4.0–4.4 → 2.1 s and the first 3.0 s, system time of two runs with their tables 6.5 → 1.5 s;
+0: every block comes from the heap, where a freed one is reused) and never trims the heap's free top.
+Measured 2026-11-29 (benchmarks/README.md): 100 000 paths in one chunk, a second run in the same
+process 4.0–4.4 → 2.1 s and the first 3.0 s, system time of two runs with their tables 6.5 → 1.5 s;
 ``engine.simulate`` at 1 000 000 paths (chunks of 25 000) 58 → 44 s; peak RSS 100k 797 → 851 MB, 1M
 2 165 → 2 176 MB (the heap keeps what a run freed, so the process stays at its high-water mark; a
 chunked run's chunks reuse it). Before this, the mmap threshold fixed at 32 MB (glibc's ceiling for it)

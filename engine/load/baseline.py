@@ -49,9 +49,10 @@ def added_in_order(values: np.ndarray, at, out: np.ndarray | None = None) -> np.
     ``values[..., at].sum(-1)`` gives (numpy adds fewer than 8 numbers in order; tests/test_invariants),
     without its cost of a loop per row on a short last axis (~11 ns a value; a (P, years, units) column
     costs ~1). The lines of revenue and costs; the units of etp (engine.results.result)."""
-    out = np.empty(values.shape[:-1]) if out is None else out
-    if len(at) > 1:
-        np.add(values[..., at[0]], values[..., at[1]], out=out)
+    if len(at) > 1:  # a new array (a numpy scalar for one row of lines, as before) unless ``out`` is given
+        out = np.add(values[..., at[0]], values[..., at[1]], out=out)
+    elif out is None:
+        out = values[..., at[0]].copy()
     else:
         np.copyto(out, values[..., at[0]])
     for i in at[2:]:

@@ -1,3 +1,3 @@
-from engine.commands.cli import main
+from engine.commands.cli import entry
 
-raise SystemExit(main())
+entry()

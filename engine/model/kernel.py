@@ -21,18 +21,29 @@ from engine.model.tmt import FIRST_BILLED
 
 MIN_BLOCKS_PER_THREAD = 4  # 256 paths; with the pool kept, 2 threads at 1 000 paths: median 14.7–18.5 → 9.9 ms
 LANES = 64  # paths per block, SIMD across them (one thread, 100k paths: 16 lanes 3.4 s, 32 2.7, 64 1.8, 128 1.7)
+# the drivers' pass, ~2 µs a path: 256 paths a thread as the kernel's blocks (1 000 paths 2.5–3.4 → 1.9–2.0 ms,
+# 10 000 21–34 → 11–18 ms); the noise recursion, ~0.2 µs a path, pays for a thread's hand-off (~0.15 ms)
+# from ~1 000 paths a thread (1 000 paths 0.22 → 0.31–0.36 ms on two threads, 5 000 1.05–1.10 → 0.71–0.78)
+MIN_PATHS_PER_THREAD_DRIVERS = MIN_BLOCKS_PER_THREAD * LANES
+MIN_PATHS_PER_THREAD_AR1 = 1024
 
 
 def run_blocks(paths: int, args: list) -> None:
     """Fill the outputs in ``args`` for ``paths`` paths: a run of blocks per thread, or one thread."""
-    blocks = (paths + LANES - 1) // LANES
-    threads = max(1, min(numba.get_num_threads(), blocks // MIN_BLOCKS_PER_THREAD))
-    cuts = [blocks * j // threads for j in range(threads + 1)]
     _compile_once(args)
+    _in_threads((paths + LANES - 1) // LANES, MIN_BLOCKS_PER_THREAD, lambda first, last: _kernel(first, last, *args))
+
+
+def _in_threads(count: int, min_per_thread: int, part) -> None:
+    """``part(first, last)`` over ``0 … count − 1`` (blocks or paths, each independent of the others) cut
+    into one run per thread: numba's thread count at most, each run at least ``min_per_thread`` long.
+    The parts are compiled functions that release the GIL; how the rows are cut does not change a bit."""
+    threads = max(1, min(numba.get_num_threads(), count // min_per_thread))
     if threads == 1:
-        _kernel(0, blocks, *args)
-    else:
-        list(_pool(threads).map(lambda j: _kernel(cuts[j], cuts[j + 1], *args), range(threads)))
+        part(0, count)
+        return
+    cuts = [count * j // threads for j in range(threads + 1)]
+    list(_pool(threads).map(lambda j: part(cuts[j], cuts[j + 1]), range(threads)))
 
 
 _lock = threading.Lock()  # the pools and the compile: the app's warm-up thread and its first page may start runs at once
@@ -81,14 +92,17 @@ def ar1(eps: np.ndarray, sd: float, ar: float, start: int = 0) -> np.ndarray:
     The same operations in the same order as ``scipy.signal.lfilter([sd], [1, −ar], eps[:, start:], axis=1)``
     (its direct form II: ``y = z + sd·x``, then ``z = 0·x − y·(−ar)``), so the same bits, signed zeros
     included; scipy.signal took 1.1 s to import (scipy.stats with it) in every process that ran."""
-    return compiled.call(_ar1, "the noise recursion", eps, sd, ar, int(start), np.empty_like(eps))
+    out, start = np.empty_like(eps), int(start)
+    compiled.call(_ar1, "the noise recursion", eps, sd, ar, start, out, 0, 0)  # compiled (or loaded) before the threads
+    _in_threads(len(eps), MIN_PATHS_PER_THREAD_AR1, lambda first, last: _ar1(eps, sd, ar, start, out, first, last))
+    return out
 
 
 @njit(cache=True, nogil=True)
-def _ar1(eps, sd, ar, start, out):
-    P, T = eps.shape
+def _ar1(eps, sd, ar, start, out, first, last):
+    T = eps.shape[1]
     minus_ar = -ar
-    for i in range(P):
+    for i in range(first, last):
         for t in range(min(start, T)):
             out[i, t] = 0.0
         z = 0.0
@@ -112,17 +126,19 @@ def drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_ra
     args = [float(a) if np.ndim(a) == 0 else np.ascontiguousarray(a, dtype=np.float64)
             for a in (z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_rate, years, one_minus_alpha,
                       l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock)]
-    compiled.call(_drivers, "the forecast drivers", *args, out_v, out_in)
+    compiled.call(_drivers, "the forecast drivers", *args, out_v, out_in, 0, 0)  # compiled (or loaded) first
+    _in_threads(paths, MIN_PATHS_PER_THREAD_DRIVERS, lambda first, last: _drivers(*args, out_v, out_in, first, last))
     return out_v, out_in
 
 
 @njit(cache=True, nogil=True)
 def _drivers(z, cycle, loading, v_season, v_mult, v_shock_mult, v_shock, drift_rate, years, one_minus_alpha,
-             l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock, out_v, out_in):
+             l1, l_star, w, inflow_season, i_mult, i_shock_mult, i_shock, out_v, out_in, first, last):
     # numpy's operations in numpy's order (engine.model.labour.forecast_drivers; the same bits where numpy's
-    # exp is the C library's, tests/test_labour_tmt), fused: no (P, T) temporaries, one pass over a path's months
-    P, T = out_v.shape
-    for i in range(P):
+    # exp is the C library's, tests/test_labour_tmt), fused: no (P, T) temporaries, one pass over a path's
+    # months; paths first … last − 1 (one thread's run)
+    T = out_v.shape[1]
+    for i in range(first, last):
         g = drift_rate[i if drift_rate.shape[0] > 1 else 0]
         gi = g * one_minus_alpha
         a1 = l1[i if l1.shape[0] > 1 else 0]

@@ -46,6 +46,15 @@ def _in_threads(count: int, min_per_thread: int, part) -> None:
     list(_pool(threads).map(lambda j: part(cuts[j], cuts[j + 1]), range(threads)))
 
 
+def together(*calls) -> list:
+    """The results of ``calls`` (functions of no arguments that release the GIL, such as numpy's random
+    draws), run at once on the kernel's threads. Not from a call already on those threads: it would wait
+    for a thread that waits for it."""
+    if len(calls) == 1 or numba.get_num_threads() == 1:
+        return [call() for call in calls]
+    return list(_pool(min(len(calls), numba.get_num_threads())).map(lambda call: call(), calls))
+
+
 _lock = threading.Lock()  # the pools and the compile: the app's warm-up thread and its first page may start runs at once
 _pools: dict[int, ThreadPoolExecutor] = {}
 

@@ -316,12 +316,14 @@ def test_a_forked_worker_runs_after_its_parent_ran_on_threads(baseline, baseline
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
 def test_the_engine_keeps_freed_heap_unless_the_environment_says_otherwise():
-    # engine.common.memory turns glibc's own mmap and heap trimming off when engine.pipeline is imported;
-    # malloc's own environment variables win. Observable: a 4 MB block freed and allocated again is served
-    # from the kept heap (no new page faults) only with the engine's setting (glibc's defaults map fresh
-    # pages for it: 1 023 faults measured without the engine).
+    # engine.common.memory turns glibc's own mmap and heap trimming off and keeps one arena for all threads
+    # when engine.pipeline is imported; malloc's own environment variables win. Observable: a 4 MB block
+    # freed and allocated again is served from the kept heap (no new page faults) only with the engine's
+    # setting (glibc's defaults map fresh pages for it: 1 023 faults measured without the engine); and a
+    # 16 MB block a thread freed (a chunk's normals are drawn on the kernel's thread) serves the main
+    # thread's next one only if the thread used the main heap (else 4 096 fresh pages)
     probe = textwrap.dedent("""
-        import ctypes, resource
+        import ctypes, resource, threading
         import engine.pipeline
         libc = ctypes.CDLL(None)
         libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
@@ -335,6 +337,13 @@ def test_the_engine_keeps_freed_heap_unless_the_environment_says_otherwise():
             before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             libc.free(touch(n))
             print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+        n = 16 * 2**20
+        libc.free(touch(n))  # kept by the main heap
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        worker = threading.Thread(target=lambda: libc.free(touch(n)))  # served from it only with one arena
+        worker.start()
+        worker.join()
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
     kept = [int(x) for x in subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
@@ -342,5 +351,7 @@ def test_the_engine_keeps_freed_heap_unless_the_environment_says_otherwise():
     own = [int(x) for x in subprocess.run([sys.executable, "-c", probe], env=env | {"MALLOC_TRIM_THRESHOLD_": str(128 * 1024)},
                                           capture_output=True, text=True, check=True, cwd=ROOT, timeout=120).stdout.split()]
     assert kept[0] < 100 and kept[1] < 100  # 1 024 and 16 384 pages reused: a few faults at most
-    # the user's own setting (mmap from 128 kB, trimmed) stands: each block is faulted afresh (1 024, 16 384 pages)
-    assert own[0] >= 900 and own[1] >= 15_000
+    assert kept[2] < 200  # the thread's 4 096 pages reused (its stack and start-up fault a few)
+    # the user's own setting (mmap from 128 kB, trimmed) stands: each block is faulted afresh (1 024, 16 384,
+    # 4 096 pages)
+    assert own[0] >= 900 and own[1] >= 15_000 and own[2] >= 3_900

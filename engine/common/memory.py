@@ -1,5 +1,5 @@
 """How the engine's process asks for memory: a run's arrays are fresh memory, and on the 2-core CI machine
-(a VM) every first touch of a page is a fault that costs 2.5–15 µs. Two settings, made when
+(a VM) every first touch of a page is a fault that costs 2.5–15 µs. Three settings, made when
 :mod:`engine.pipeline` is imported; the user's environment wins over each.
 
 **numpy's transparent huge pages, off.** numpy asks Linux for transparent huge pages
@@ -24,8 +24,17 @@ process 4.0–4.4 → 2.1 s and the first 3.0 s, system time of two runs with th
 chunked run's chunks reuse it). Before this, the mmap threshold fixed at 32 MB (glibc's ceiling for it)
 and the trim at 64 MB kept the small arrays only: 1 000 paths, monthly table 44–51 → 22–27 ms, app
 rerun after a slider change 138–139 → 126–129 ms. ``MALLOC_MMAP_MAX_``, ``MALLOC_MMAP_THRESHOLD_``,
-``MALLOC_TRIM_THRESHOLD_`` or a ``glibc.malloc`` tunable in ``GLIBC_TUNABLES`` set in the environment
-wins; on a C library without ``mallopt`` nothing changes.
+``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_ARENA_MAX`` or a ``glibc.malloc`` tunable in ``GLIBC_TUNABLES`` set in
+the environment wins; on a C library without ``mallopt`` nothing changes.
+
+**One heap for the process's threads** (``M_ARENA_MAX`` 1). glibc gives a thread that allocates its own
+arena, heaps of up to 64 MB that, untrimmed, keep their high-water mark beside the main heap's. With the
+kernel's threads drawing a chunk's normals (17 MB an array at 25 000 paths) and the tables' threads
+copying series, peak RSS at 100 000 paths was 911–913 MB (3 runs) against 839 MB (2 runs) with one
+arena set here, and 818 MB (2 runs) with ``MALLOC_ARENA_MAX=1`` from the process's start (then no thread
+made an arena before the engine's import); 1 000 000 paths 2 230 MB (benchmarks/peak_rss.py). The time
+was the same within the machine's noise: the threads allocate a few blocks per run each, so the one
+arena's lock is not contended.
 """
 from __future__ import annotations
 
@@ -36,12 +45,12 @@ import sys
 import numpy as np
 
 _NEVER = -1  # M_TRIM_THRESHOLD −1: the heap's free top is never given back (mallopt(3))
-_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (malloc.h)
-_ENVIRONMENT = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+_M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8  # mallopt's parameter numbers (malloc.h)
+_ENVIRONMENT = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX")
 
 
 def configure() -> None:
-    """Both settings, each unless the environment has its own."""
+    """Each setting unless the environment has its own."""
     no_huge_pages()
     keep_freed_heap()
 
@@ -69,4 +78,4 @@ def keep_freed_heap() -> bool:
     except (OSError, AttributeError):  # not glibc (or no mallopt): the C library's own policy stays
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _NEVER))
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _NEVER)) and bool(mallopt(_M_ARENA_MAX, 1))

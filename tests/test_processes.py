@@ -355,3 +355,46 @@ def test_the_engine_keeps_freed_heap_unless_the_environment_says_otherwise():
     # the user's own setting (mmap from 128 kB, trimmed) stands: each block is faulted afresh (1 024, 16 384,
     # 4 096 pages)
     assert own[0] >= 900 and own[1] >= 15_000 and own[2] >= 3_900
+
+
+def test_concurrent_first_calls_of_a_compiled_function_run_one_at_a_time():
+    # engine.common.compiled.call: the app's warm-up thread and its first page may both make a function's
+    # first call (numba compiles or loads it then, and the notice on stderr is said once); the second waits
+    # for the first. A stand-in dispatcher whose call takes 0.2 s records how many calls overlap.
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from engine.common import compiled
+
+    class Dispatcher:
+        stats = SimpleNamespace(cache_misses={})  # nothing compiled: no notice
+
+        def __init__(self):
+            self.active = self.most = 0
+            self.guard = threading.Lock()
+
+        def __call__(self, x):
+            with self.guard:
+                self.active += 1
+                self.most = max(self.most, self.active)
+            time.sleep(0.2)
+            with self.guard:
+                self.active -= 1
+            return x
+
+    first = Dispatcher()
+    out = []
+    runs = [threading.Thread(target=lambda i=i: out.append(compiled.call(first, "a stand-in", i))) for i in range(2)]
+    for t in runs:
+        t.start()
+    for t in runs:
+        t.join()
+    assert sorted(out) == [0, 1] and first.most == 1
+    # once it has been called, calls are not held back
+    later = [threading.Thread(target=lambda: compiled.call(first, "a stand-in", 2)) for _ in range(2)]
+    for t in later:
+        t.start()
+    for t in later:
+        t.join()
+    assert first.most == 2

@@ -30,7 +30,7 @@ MIN_PATHS_PER_THREAD_AR1 = 1024
 
 def run_blocks(paths: int, args: list) -> None:
     """Fill the outputs in ``args`` for ``paths`` paths: a run of blocks per thread, or one thread."""
-    _compile_once(args)
+    compiled.call(_kernel, "the month kernel", 0, 0, *args)  # no blocks: compiled (or loaded) before the threads
     _in_threads((paths + LANES - 1) // LANES, MIN_BLOCKS_PER_THREAD, lambda first, last: _kernel(first, last, *args))
 
 
@@ -55,7 +55,7 @@ def together(*calls) -> list:
     return list(_pool(min(len(calls), numba.get_num_threads())).map(lambda call: call(), calls))
 
 
-_lock = threading.Lock()  # the pools and the compile: the app's warm-up thread and its first page may start runs at once
+_lock = threading.Lock()  # the pools: the app's warm-up thread and its first page may start runs at once
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -77,21 +77,6 @@ def _pool(threads: int) -> ThreadPoolExecutor:
         if threads not in _pools:
             _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="etp-kernel")
         return _pools[threads]
-
-
-_compiled = False
-
-
-def _compile_once(args) -> None:
-    """Compile (or load from the disk cache) before the threads start; say so on stderr if it takes > 1 s."""
-    global _compiled
-    if _compiled:
-        return
-    with _lock:
-        if _compiled:  # another thread compiled it while this one waited
-            return
-        compiled.call(_kernel, "the month kernel", 0, 0, *args)  # no blocks: only the compilation
-        _compiled = True
 
 
 def ar1(eps: np.ndarray, sd: float, ar: float, start: int = 0) -> np.ndarray:

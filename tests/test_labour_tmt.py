@@ -193,7 +193,6 @@ def test_forecast_drivers_are_the_numpy_formulas(baseline, scenario):
     # numpy formulas it replaced, written out (labour.forecast_drivers documents them), on 400 paths with the
     # scenario's shocks. Every bit matched on the reference machine (numpy's exp is glibc's there); 4 units
     # in the last place allow a numpy whose own SIMD exp differs from the C library's.
-    from engine.load.parameters import ParamDraws  # noqa: F401  (the draws below are ParamDraws)
     from engine.model import labour
     from engine.model.calibration_cache import parameters_for
     from engine.model.kernel import ar1
